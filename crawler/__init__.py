@@ -1,0 +1,1 @@
+"""The Scrapy side of newswatch: discovery, fetching and extraction of outlet articles."""

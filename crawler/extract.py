@@ -1,0 +1,141 @@
+"""Main text and metadata of an article page, with trafilatura (pure: bytes in, data out)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import lxml.html
+import trafilatura
+from w3lib.encoding import html_to_unicode
+
+from crawler.urls import same_site
+
+MIN_TEXT_CHARS = 200
+WHITESPACE = re.compile(r"\s+")
+PUBLISHED_XPATHS = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@name='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//*[@itemprop='datePublished']/@datetime",
+    "//meta[@name='pubdate']/@content",
+    "//article//time/@datetime",
+)
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    text: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: dt.datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return text_hash(self.text)
+
+
+class NotAnArticle(Exception):
+    """The page has no main text worth archiving (an index page, an error page, an empty shell)."""
+
+
+def text_hash(text: str) -> str:
+    """Hash of the text with white space folded: re-wrapped text is the same text."""
+    return hashlib.sha256(WHITESPACE.sub(" ", text).strip().encode("utf-8")).hexdigest()
+
+
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """Bytes to text: BOM, then HTTP charset, then <meta charset>, then detection."""
+    _encoding, text = html_to_unicode(content_type, body)
+    return text
+
+
+def extract_article(body: bytes, url: str, content_type: str | None = None) -> ExtractedArticle:
+    """Extract main text (never comments) and metadata; raises NotAnArticle when there is no main text."""
+    html = decode_html(body, content_type)
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+        with_metadata=True,
+        deduplicate=False,
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise NotAnArticle("no main text found")
+    text = doc.text.strip()
+    if len(text) < MIN_TEXT_CHARS:
+        raise NotAnArticle(f"main text too short ({len(text)} characters)")
+    tree = _parse(html)
+    return ExtractedArticle(
+        text=text,
+        title=(doc.title or "").strip() or None,
+        authors=_authors(doc.author),
+        published=_published(tree) or _parse_datetime(doc.date),
+        language=_language(tree) or doc.language,
+        site_name=(doc.sitename or "").strip() or None,
+        canonical_url=_canonical(tree, url),
+    )
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+
+
+def _first(tree: lxml.html.HtmlElement | None, xpaths: tuple[str, ...]) -> str | None:
+    if tree is None:
+        return None
+    for xpath in xpaths:
+        for value in tree.xpath(xpath):
+            if str(value).strip():
+                return str(value).strip()
+    return None
+
+
+def _canonical(tree: lxml.html.HtmlElement | None, url: str) -> str | None:
+    """rel=canonical or og:url, only when it points to the same site as the fetched page."""
+    href = _first(tree, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
+    if not href:
+        return None
+    absolute = urljoin(url, href)
+    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url):
+        return None
+    return absolute
+
+
+def _language(tree: lxml.html.HtmlElement | None) -> str | None:
+    value = _first(tree, ("/html/@lang", "//meta[@http-equiv='content-language']/@content", "//meta[@property='og:locale']/@content"))
+    if not value:
+        return None
+    return re.split(r"[-_]", value)[0].lower() or None
+
+
+def _published(tree: lxml.html.HtmlElement | None) -> dt.datetime | None:
+    return _parse_datetime(_first(tree, PUBLISHED_XPATHS))
+
+
+def _parse_datetime(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [name.strip() for name in re.split(r";|\band\b", value) if name.strip()]

@@ -1,0 +1,105 @@
+"""Scrapy components around the pure core: extract and archive each page; record each outlet's run."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.extract import NotAnArticle, extract_article
+from crawler.items import FetchedPage
+from crawler.store import database
+from crawler.urls import normalize_url
+from storage.archive import ArchivedPage, archive_page
+from storage.runs import record_crawl_run
+
+log = logging.getLogger(__name__)
+RECORDED_STATS = (
+    "downloader/request_count",
+    "downloader/response_count",
+    "downloader/response_bytes",
+    "downloader/response_status_count/200",
+    "downloader/response_status_count/304",
+    "item_scraped_count",
+    "item_dropped_count",
+)
+
+
+class ArchivePipeline:
+    """Extract the main text of each fetched page and archive it (new article, new revision, or unchanged)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        url = crawler.settings.get("NEWSWATCH_DATABASE")
+        if not url:
+            raise NotConfigured("NEWSWATCH_DATABASE is not set")
+        self.crawler = crawler
+        self.db = database(url)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: FetchedPage) -> FetchedPage:
+        spider = self.crawler.spider
+        try:
+            extracted = extract_article(item.body, item.url, item.content_type)
+        except NotAnArticle as exc:
+            spider.record_error("not_an_article", item.url, str(exc))
+            raise DropItem(f"not an article: {exc}") from None
+        canonical = normalize_url(extracted.canonical_url or item.url)
+        page = ArchivedPage(
+            outlet=item.outlet,
+            canonical_url=canonical,
+            fetched_url=item.url,
+            other_urls=tuple(normalize_url(u) for u in (item.request_url, item.url, item.discovered_url)),
+            http_status=item.status,
+            content_type=item.content_type,
+            raw_html=item.body,
+            fetched_at=item.fetched_at,
+            text=extracted.text,
+            content_hash=extracted.content_hash,
+            title=extracted.title,
+            authors=extracted.authors,
+            published=extracted.published,
+            language=extracted.language,
+            site_name=extracted.site_name,
+        )
+        with self.db.session() as session:
+            outcome, _article_id = archive_page(session, page)
+        self.crawler.stats.inc_value(f"newswatch/articles_{outcome}")
+        return item
+
+
+class CrawlRecorder:
+    """Write one crawl_runs row per outlet when its spider closes: counters, errors, finish reason."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        url = crawler.settings.get("NEWSWATCH_DATABASE")
+        if not url:
+            raise NotConfigured("NEWSWATCH_DATABASE is not set")
+        self.crawler = crawler
+        self.db = database(url)
+        self.cycle_id = crawler.settings.get("NEWSWATCH_CYCLE_ID", "")
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRecorder:
+        return cls(crawler)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        all_stats: dict[str, Any] = self.crawler.stats.get_stats()
+        stats = {k: v for k, v in all_stats.items() if k in RECORDED_STATS or k.startswith("newswatch/")}
+        with self.db.session() as session:
+            record_crawl_run(
+                session,
+                cycle_id=self.cycle_id,
+                outlet=spider.outlet.name,
+                started_at=spider.started_at,
+                finished_at=dt.datetime.now(dt.timezone.utc),
+                finish_reason=reason,
+                stats=stats,
+                errors=spider.errors,
+            )

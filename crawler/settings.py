@@ -1,0 +1,57 @@
+"""Scrapy settings for newswatch crawls: polite, bounded, quiet, no telnet console."""
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.job import CrawlJob
+
+BOT_NAME = "newswatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+TELNETCONSOLE_ENABLED = False
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+RETRY_TIMES = 1
+REDIRECT_MAX_TIMES = 5
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+DOWNLOAD_TIMEOUT = 20
+DNS_TIMEOUT = 10
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.pipelines.CrawlRecorder": 500}
+LOG_LEVEL = "WARNING"
+
+
+def for_job(job: CrawlJob) -> dict[str, Any]:
+    """Settings for one worker run, from the validated `crawler:` config section."""
+    s = job.settings
+    delay = s.delay.total_seconds()
+    return {
+        "BOT_NAME": BOT_NAME,
+        "SPIDER_MODULES": SPIDER_MODULES,
+        "TELNETCONSOLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": s.obey_robots,
+        "COOKIES_ENABLED": COOKIES_ENABLED,
+        "USER_AGENT": s.user_agent,
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
+        "AUTOTHROTTLE_MAX_DELAY": AUTOTHROTTLE_MAX_DELAY,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": s.concurrency_per_site,
+        "RETRY_TIMES": RETRY_TIMES,
+        "REDIRECT_MAX_TIMES": REDIRECT_MAX_TIMES,
+        "DOWNLOAD_MAXSIZE": s.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "DOWNLOAD_TIMEOUT": s.timeout.total_seconds(),
+        "DNS_TIMEOUT": DNS_TIMEOUT,
+        "CLOSESPIDER_TIMEOUT": max(s.cycle_timeout.total_seconds() - 30, 30),
+        "ITEM_PIPELINES": ITEM_PIPELINES,
+        "EXTENSIONS": EXTENSIONS,
+        "LOG_LEVEL": job.log_level,
+        "LOG_INSTALL_ROOT_HANDLER": True,
+        "NEWSWATCH_DATABASE": job.database,
+        "NEWSWATCH_CYCLE_ID": job.cycle_id,
+    }

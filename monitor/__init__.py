@@ -1,0 +1,1 @@
+"""The newswatch daemon: configuration, the monitoring cycle, alert delivery, the CLI."""

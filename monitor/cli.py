@@ -1,0 +1,139 @@
+"""The `newswatch` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from newswatch.secrets import install_log_masking
+from newswatch.yamlsource import ConfigError
+
+EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 2, 64
+log = logging.getLogger("newswatch")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newswatch",
+        description="Watch news outlets, archive every article, and alert once per match of your watch rules.",
+    )
+    parser.add_argument("--config", "-c", metavar="PATH", help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.yaml)")
+    parser.add_argument("--verbose", "-v", action="count", default=0, help="more log output (-vv: debug, crawler included)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    crawl = commands.add_parser("crawl", help="run one monitoring cycle: crawl, archive, match, alert, deliver")
+    crawl.add_argument("--once", action="store_true", required=True, help="run a single cycle and exit (required)")
+    crawl.add_argument("--outlet", action="append", metavar="NAME", default=[], help="only this outlet (repeatable)")
+
+    commands.add_parser("run", help="run as a daemon: crawl each outlet on its `every` schedule until stopped")
+
+    rules = commands.add_parser("rules", help="watch-rule tools")
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
+    rules_commands.add_parser("check", help="validate the config and every rule file; exit 2 on any error")
+
+    archive = commands.add_parser("archive", help="archive tools")
+    archive_commands = archive.add_subparsers(dest="archive_command", metavar="SUBCOMMAND", required=True)
+    export = archive_commands.add_parser("export", help="print every archived article as one JSON object per line")
+    export.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default: jsonl)")
+    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+
+    demo = commands.add_parser("demo", help="run a cycle against bundled sample outlets on 127.0.0.1 and show the alerts")
+    demo.add_argument("--keep", metavar="DIR", help="keep the demo's config, rules and SQLite archive in DIR")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"newswatch: configuration error\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def configure_logging(verbosity: int) -> None:
+    install_log_masking()
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    # apprise's own failure lines repeat what monitor.delivery reports (with the reason) per delivery
+    logging.getLogger("apprise").setLevel(logging.WARNING if verbosity >= 1 else logging.ERROR)
+
+
+def crawler_log_level(verbosity: int) -> str:
+    return "WARNING" if verbosity < 2 else "DEBUG"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from monitor.demo import run_demo
+
+        return run_demo(Path(args.keep) if args.keep else None, "ERROR" if args.verbose == 0 else crawler_log_level(args.verbose))
+
+    from monitor.config import config_path, load_config
+
+    config = load_config(config_path(args.config))
+    if args.command == "rules":
+        rules = config.load_rules()
+        print(f"ok: {len(config.settings.outlets)} outlet(s), {len(config.settings.channels)} channel(s), "
+              f"{len(rules.watches)} watch(es) and {len(rules.entities)} entit(y/ies) in {len(rules.files)} rule file(s)")
+        return EXIT_OK
+
+    from storage.db import Database
+
+    db = Database(config.database_url)
+    try:
+        db.migrate()
+        if args.command == "crawl":
+            return _crawl_once(config, db, args)
+        if args.command == "run":
+            from monitor.daemon import run_daemon
+
+            return run_daemon(config, db, crawler_log_level(args.verbose))
+        if args.command == "archive":
+            return _export(db, args.output)
+    finally:
+        db.close()
+    return EXIT_USAGE
+
+
+def _crawl_once(config, db, args: argparse.Namespace) -> int:
+    from monitor.cycle import run_cycle
+    from monitor.report import cycle_summary
+    from rules.matcher import Matcher
+
+    outlets = config.settings.outlets
+    if args.outlet:
+        unknown = [name for name in args.outlet if config.outlet(name) is None]
+        if unknown:
+            names = ", ".join(o.name for o in outlets) or "none"
+            print(f"newswatch: unknown outlet(s): {', '.join(unknown)} (outlets in the config: {names})", file=sys.stderr)
+            return EXIT_USAGE
+        outlets = [config.outlet(name) for name in args.outlet]
+    matcher = Matcher(config.load_rules())
+    report = run_cycle(config, db, matcher, outlets, crawler_log_level(args.verbose))
+    print("cycle finished:")
+    print(cycle_summary(report))
+    return EXIT_OK
+
+
+def _export(db, output: str | None) -> int:
+    from storage.export import iter_articles
+
+    stream = open(output, "w", encoding="utf-8") if output else sys.stdout
+    try:
+        with db.session() as session:
+            for record in iter_articles(session):
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            stream.close()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The config file (newswatch.yaml): schema, loading, environment variables, strict validation."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crawler.job import CrawlSettings
+from crawler.outlets import Outlet
+from newswatch.secrets import MASKER
+from newswatch.yamlsource import ConfigError, Problem, load_yaml, validate
+from rules.ruleset import RuleSet, load_rules
+
+DEFAULT_PATH = "newswatch.yaml"
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CHANNEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+
+
+class Settings(BaseModel):
+    """The whole config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    database: str = "sqlite:///newswatch.db"
+    outlets: list[Outlet] = Field(default_factory=list)
+    channels: dict[str, str] = Field(default_factory=dict)
+    rules: list[str] = Field(default_factory=list)
+    crawler: CrawlSettings = CrawlSettings()
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, channels: dict[str, str]) -> dict[str, str]:
+        for name, url in channels.items():
+            if not re.match(CHANNEL_NAME, name):
+                raise ValueError(f"channel name {name!r} must be letters, digits, '.', '_' or '-'")
+            if "://" not in url:
+                raise ValueError(f"channel {name!r} must be an apprise URL such as mailto://… or json://…")
+        return channels
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rules_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _unique_outlets(self) -> Settings:
+        names = [o.name for o in self.outlets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"outlet names must be unique: {', '.join(duplicates)}")
+        return self
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    settings: Settings
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def database_url(self) -> str:
+        return resolve_database_url(self.settings.database, self.base_dir)
+
+    def outlet(self, name: str) -> Outlet | None:
+        return next((o for o in self.settings.outlets if o.name == name), None)
+
+    def load_rules(self) -> RuleSet:
+        return load_rules(self.settings.rules, self.base_dir, set(self.settings.channels))
+
+
+def config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("NEWSWATCH_CONFIG") or DEFAULT_PATH)
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate the config; ${VAR} references are read from the environment."""
+    document = load_yaml(path)
+    problems: list[Problem] = []
+    document.data = _expand_env(document.data, (), document, problems)
+    if problems:
+        raise ConfigError(problems)
+    settings = validate(Settings, document)
+    for url in settings.channels.values():
+        MASKER.add_url(url)
+    MASKER.add_url(settings.database)
+    return Config(path=path.resolve(), settings=settings)
+
+
+def resolve_database_url(url: str, base_dir: Path) -> str:
+    """A relative SQLite path is relative to the config file, not to wherever newswatch was started."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url[len(prefix):] not in ("", ":memory:"):
+        return prefix + str((base_dir / url[len(prefix):]).resolve())
+    return url
+
+
+def _expand_env(value: object, path: tuple, document, problems: list[Problem]) -> object:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, (*path, k), document, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, (*path, i), document, problems) for i, v in enumerate(value)]
+    if isinstance(value, str) and "${" in value:
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                problems.append(document.problem(path, f"environment variable {name} is not set"))
+                return ""
+            secret = os.environ[name]
+            MASKER.add(secret)
+            return secret
+
+        return ENV_REF.sub(replace, value)
+    return value

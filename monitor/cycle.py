@@ -1,0 +1,28 @@
+"""One monitoring cycle: crawl → archive (in the worker) → match → outbox → deliver."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.outlets import Outlet
+from monitor.config import Config
+from monitor.crawl import CrawlReport, crawl
+from monitor.delivery import DeliveryReport, deliver_pending
+from monitor.matching import MatchReport, match_pending
+from rules.matcher import Matcher
+from storage.db import Database
+
+
+@dataclass
+class CycleReport:
+    crawl: CrawlReport | None
+    matched: MatchReport
+    delivered: DeliveryReport
+
+
+def run_cycle(config: Config, db: Database, matcher: Matcher, outlets: list[Outlet] | None = None, log_level: str = "WARNING") -> CycleReport:
+    """Crawl the given outlets (all when None; none when the list is empty), then match and deliver."""
+    chosen = config.settings.outlets if outlets is None else outlets
+    crawled = crawl(config, db, chosen, log_level) if chosen else None
+    matched = match_pending(db, matcher)
+    delivered = deliver_pending(db, config.settings.channels)
+    return CycleReport(crawled, matched, delivered)

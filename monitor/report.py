@@ -1,0 +1,30 @@
+"""Human-readable summaries of a cycle for the terminal (pure)."""
+from __future__ import annotations
+
+from collections import Counter
+
+from monitor.cycle import CycleReport
+
+
+def cycle_summary(report: CycleReport) -> str:
+    lines = []
+    if report.crawl is not None:
+        for outlet in report.crawl.outlets:
+            kinds = Counter(error["kind"] for error in outlet.errors)
+            errors = ", ".join(f"{kind}×{n}" for kind, n in sorted(kinds.items())) or "no errors"
+            lines.append(
+                f"  {outlet.outlet:<16} new {outlet.count('newswatch/articles_new'):>3}  "
+                f"revised {outlet.count('newswatch/articles_revised'):>3}  "
+                f"unchanged {outlet.count('newswatch/articles_unchanged'):>3}  "
+                f"known {outlet.count('newswatch/links_known'):>3}  "
+                f"requests {outlet.count('downloader/request_count'):>3}  [{outlet.finish_reason}; {errors}]"
+            )
+        if report.crawl.worker_error:
+            lines.append(f"  crawl worker: {report.crawl.worker_error}")
+    lines.append(f"  matched {report.matched.articles} article(s): {report.matched.alerts} new alert(s)")
+    delivered = f"  delivered {report.delivered.sent} message(s)"
+    if report.delivered.failed:
+        delivered += f", {report.delivered.failed} failed and stay pending for the next cycle"
+    lines.append(delivered)
+    lines.extend(f"    {error}" for error in report.delivered.errors[:10])
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""Static outlet sites served on 127.0.0.1 (the demo, and the tests' fixture outlets).
+
+Files are served from a folder; the placeholder `{base}` in them becomes the server's origin.
+"""
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+Route = Callable[[BaseHTTPRequestHandler], bool]  # returns True when it answered the request
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml; charset=utf-8", ".gz": "application/gzip"}
+
+
+class SiteServer:
+    """A threaded HTTP server for one outlet folder, on an ephemeral loopback port."""
+
+    def __init__(self, root: Path, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+        self.root = root.resolve()
+        self.routes = routes or {}
+        self.requests: list[str] = []  # paths requested, in order (tests count them)
+        self._server = ThreadingHTTPServer((host, 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"site:{root.name}", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> SiteServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def file_for(self, path: str) -> Path | None:
+        candidate = (self.root / unquote(path).lstrip("/")).resolve()
+        if self.root not in candidate.parents and candidate != self.root:
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+
+    def body_for(self, file: Path) -> bytes:
+        data = file.read_bytes()
+        if file.suffix in (".html", ".xml", ".txt"):
+            data = data.replace(b"{base}", self.base_url.encode("ascii"))
+        return data
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                path = urlsplit(self.path).path
+                site.requests.append(self.path)
+                route = site.routes.get(path)
+                if route is not None and route(self):
+                    return
+                file = site.file_for(path)
+                if file is None:
+                    self.send_error(404)
+                    return
+                body = site.body_for(file)
+                content_type = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+class WebhookReceiver:
+    """Collects the bodies POSTed to it (apprise's json:// channel); `status` sets the HTTP answer."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.received: list[bytes] = []
+        self.headers: list[dict[str, str]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                status = receiver.status
+                if status < 300:
+                    receiver.received.append(body)
+                    receiver.headers.append(dict(self.headers))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook", daemon=True)
+
+    @property
+    def netloc(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def start(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,1 @@
+"""Shared plain helpers used by every layer: durations, located YAML, secret masking."""

@@ -1,0 +1,92 @@
+"""Loading every rule file named by the config into one validated RuleSet."""
+from __future__ import annotations
+
+import difflib
+import glob
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newswatch.yamlsource import ConfigError, Problem, YamlDocument, load_yaml, validate
+from rules.model import Entity, RuleFile, Watch
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    watches: list[Watch] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    fingerprint: str = ""  # changes whenever any rule file's content changes
+
+    def watch(self, watch_id: str) -> Watch | None:
+        return next((w for w in self.watches if w.id == watch_id), None)
+
+
+def rule_files(patterns: list[str], base_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """Files matched by the config's `rules:` globs (relative to the config file), in a stable order."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for pattern in patterns:
+        full = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
+        matched = sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
+        if not matched:
+            problems.append(Problem(str(base_dir), None, None, "rules", f"no rule file matches {pattern!r}"))
+        files.extend(p for p in matched if p not in files)
+    return files, problems
+
+
+def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = None) -> RuleSet:
+    """Read and check all rule files; every problem in every file is reported at once."""
+    files, problems = rule_files(patterns, base_dir)
+    parsed: list[tuple[YamlDocument, RuleFile]] = []
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            raw = path.read_bytes()
+            digest.update(str(path).encode() + b"\0" + raw + b"\0")
+            document = load_yaml(path)
+            parsed.append((document, validate(RuleFile, document)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        except OSError as exc:
+            problems.append(Problem(str(path), None, None, "", f"cannot read file: {exc}"))
+    entities: dict[str, Entity] = {}
+    entity_origin: dict[str, str] = {}
+    watches: list[Watch] = []
+    watch_origin: dict[str, str] = {}
+    for document, rules in parsed:
+        for entity_id, entity in rules.entities.items():
+            where = _where(document, ("entities", entity_id))
+            if entity_id in entities:
+                problems.append(document.problem(("entities", entity_id), f"entity '{entity_id}' is already defined at {entity_origin[entity_id]}"))
+                continue
+            entities[entity_id] = entity
+            entity_origin[entity_id] = where
+        for index, watch in enumerate(rules.watches):
+            if watch.id in watch_origin:
+                problems.append(document.problem(("watches", index, "id"), f"watch id '{watch.id}' is already used at {watch_origin[watch.id]}"))
+                continue
+            watch_origin[watch.id] = _where(document, ("watches", index, "id"))
+            watches.append(watch)
+            if channels is not None:
+                for position, channel in enumerate(watch.notify):
+                    if channel not in channels:
+                        problems.append(document.problem(("watches", index, "notify", position), _unknown_channel(channel, channels)))
+    if problems:
+        raise ConfigError(problems)
+    return RuleSet(entities=entities, watches=watches, files=files, fingerprint=digest.hexdigest())
+
+
+def _where(document: YamlDocument, path: tuple) -> str:
+    line, _column = document.locate(path)
+    return f"{document.file}:{line}" if line else document.file
+
+
+def _unknown_channel(channel: str, channels: set[str]) -> str:
+    message = f"unknown channel '{channel}'"
+    close = difflib.get_close_matches(channel, sorted(channels), n=1, cutoff=0.6)
+    if close:
+        return message + f" (did you mean '{close[0]}'?)"
+    if channels:
+        return message + f" (channels in the config: {', '.join(sorted(channels))})"
+    return message + " (the config defines no channels)"

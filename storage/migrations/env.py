@@ -1,0 +1,15 @@
+"""Alembic environment: newswatch passes an open connection in `config.attributes`."""
+from alembic import context
+
+from storage.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only when someone runs the alembic CLI by hand
+    from sqlalchemy import create_engine
+
+    url = context.config.get_main_option("sqlalchemy.url")
+    connection = create_engine(url).connect()
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
