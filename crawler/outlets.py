@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from newswatch.durations import Duration
 
@@ -16,22 +18,20 @@ def _http_url(value: str) -> str:
     return value
 
 
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
 class Outlet(BaseModel):
     """One news outlet: its feeds, news sitemaps and section pages."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$", description="short id, lower case")
-    feeds: list[str] = Field(default_factory=list, description="RSS or Atom feed URLs")
-    sitemaps: list[str] = Field(default_factory=list, description="news sitemap URLs")
-    pages: list[str] = Field(default_factory=list, description="section pages whose article links are followed")
+    feeds: list[HttpUrl] = Field(default_factory=list, description="RSS or Atom feed URLs")
+    sitemaps: list[HttpUrl] = Field(default_factory=list, description="news sitemap URLs")
+    pages: list[HttpUrl] = Field(default_factory=list, description="section pages whose article links are followed")
     every: Duration = Field(default=dt.timedelta(minutes=10), description="how often the daemon crawls it")
     max_articles: int = Field(default=200, ge=1, le=10_000, description="article pages fetched per cycle at most")
-
-    @field_validator("feeds", "sitemaps", "pages")
-    @classmethod
-    def _urls(cls, values: list[str]) -> list[str]:
-        return [_http_url(v) for v in values]
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Outlet:

@@ -1,0 +1,61 @@
+"""`newswatch run`: scheduled cycles under APScheduler, live rule reloads, clean stop on SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from monitor.config import load_config
+from monitor.daemon import LiveRules
+from tests.helpers import write_config
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_daemon_crawls_alerts_and_stops_on_sigterm(tmp_path: Path, demo_sites, webhook) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", demo_sites, {"chat": f"json://{webhook.netloc}/x"})
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "--config", str(config), "run"],
+            stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        assert wait_for(lambda: len(webhook.received) >= 9, 90), "the daemon's first cycles delivered no alerts"
+        time.sleep(1)
+        assert len(webhook.received) == 9
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    err = log.read_text()
+    assert "newswatch daemon started: 3 outlet(s)" in err
+    assert "Traceback" not in err
+
+
+def test_live_rules_reload_and_keep_last_good(tmp_path: Path, demo_sites) -> None:
+    config_path = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", demo_sites, {"chat": "json://127.0.0.1:9/x"})
+    rules_file = tmp_path / "watch" / "rules.yaml"
+    live = LiveRules(load_config(config_path))
+    assert [w.id for w in live.current().watches] == ["belgorod-raid", "ponomarev"]
+
+    data = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
+    data["watches"].append({"id": "shebekino", "any": ["Shebekino"], "notify": ["chat"]})
+    rules_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert [w.id for w in live.current().watches] == ["belgorod-raid", "ponomarev", "shebekino"]
+
+    rules_file.write_text("watches:\n  - id: broken\n    any: [x\n", encoding="utf-8")
+    assert [w.id for w in live.current().watches] == ["belgorod-raid", "ponomarev", "shebekino"]
