@@ -28,15 +28,19 @@ RECORDED_STATS = (
 )
 
 
+def _archive_of(crawler: Crawler):
+    url = crawler.settings.get("NEWSWATCH_DATABASE")
+    if not url:
+        raise NotConfigured("NEWSWATCH_DATABASE is not set")
+    return database(url)
+
+
 class ArchivePipeline:
     """Extract the main text of each fetched page and archive it (new article, new revision, or unchanged)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        url = crawler.settings.get("NEWSWATCH_DATABASE")
-        if not url:
-            raise NotConfigured("NEWSWATCH_DATABASE is not set")
         self.crawler = crawler
-        self.db = database(url)
+        self.db = _archive_of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -77,11 +81,8 @@ class CrawlRecorder:
     """Write one crawl_runs row per outlet when its spider closes: counters, errors, finish reason."""
 
     def __init__(self, crawler: Crawler) -> None:
-        url = crawler.settings.get("NEWSWATCH_DATABASE")
-        if not url:
-            raise NotConfigured("NEWSWATCH_DATABASE is not set")
         self.crawler = crawler
-        self.db = database(url)
+        self.db = _archive_of(crawler)
         self.cycle_id = crawler.settings.get("NEWSWATCH_CYCLE_ID", "")
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 

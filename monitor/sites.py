@@ -15,26 +15,24 @@ Route = Callable[[BaseHTTPRequestHandler], bool]  # returns True when it answere
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml; charset=utf-8", ".gz": "application/gzip"}
 
 
-class SiteServer:
-    """A threaded HTTP server for one outlet folder, on an ephemeral loopback port."""
+class LoopbackServer:
+    """A threaded HTTP server on a loopback port, served from a daemon thread."""
 
-    def __init__(self, root: Path, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
-        self.root = root.resolve()
-        self.routes = routes or {}
-        self.requests: list[str] = []  # paths requested, in order (tests count them)
-        self._server = ThreadingHTTPServer((host, 0), self._handler())
+    def __init__(self, handler: type[BaseHTTPRequestHandler], name: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"site:{root.name}", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
     @property
-    def base_url(self) -> str:
+    def netloc(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{host}:{port}"
 
-    def url(self, path: str) -> str:
-        return self.base_url + path
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
 
-    def start(self) -> SiteServer:
+    def start(self):
         self._thread.start()
         return self
 
@@ -42,11 +40,28 @@ class SiteServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> SiteServer:
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class SiteServer(LoopbackServer):
+    """One outlet folder on an ephemeral loopback port."""
+
+    def __init__(self, root: Path, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+        self.root = root.resolve()
+        self.routes = routes or {}
+        self.requests: list[str] = []  # paths requested, in order (tests count them)
+        super().__init__(self._handler(), f"site:{root.name}", host)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.netloc}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
 
     def file_for(self, path: str) -> Path | None:
         candidate = (self.root / unquote(path).lstrip("/")).resolve()
@@ -92,7 +107,7 @@ class SiteServer:
         return Handler
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackServer):
     """Collects the bodies POSTed to it (apprise's json:// channel); `status` sets the HTTP answer."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -118,23 +133,4 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook", daemon=True)
-
-    @property
-    def netloc(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def start(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler, "webhook", host, port)
