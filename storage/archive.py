@@ -45,6 +45,17 @@ def known_article_id(session: Session, normalised_url: str) -> int | None:
     return session.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url_key == key_of(normalised_url)))
 
 
+def known_urls(session: Session, normalised_urls: list[str]) -> set[str]:
+    """Which of these already-normalised URLs belong to an archived article (one query per 500)."""
+    by_key = {key_of(url): url for url in normalised_urls}
+    keys = list(by_key)
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(by_key[k] for k in session.scalars(select(ArticleUrl.url_key).where(ArticleUrl.url_key.in_(chunk))))
+    return found
+
+
 def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
     """Store a fetched article; a changed text adds a revision and marks the article for matching."""
     urls = list(dict.fromkeys((page.canonical_url, *page.other_urls)))

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from crawler.extract import text_hash
-from storage.archive import ArchivedPage, archive_page, known_article_id
+from storage.archive import ArchivedPage, archive_page, known_article_id, known_urls
 from storage.db import Database
 from storage.models import Article, Revision
 
@@ -44,6 +44,7 @@ def test_new_unchanged_revised(database_url: str) -> None:
             assert raw == b"<html><p>first text</p></html>"
             assert known_article_id(s, "http://n.example.org/a-1.html?x=1") == article_id
             assert known_article_id(s, "http://n.example.org/other.html") is None
+            assert known_urls(s, ["http://n.example.org/a-1.html", "http://n.example.org/other.html"]) == {"http://n.example.org/a-1.html"}
     finally:
         db.close()
 

@@ -1,7 +1,6 @@
 """Secrets in channel URLs never reach logs, error output or stored errors."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from sqlalchemy import select
@@ -38,7 +37,6 @@ def test_no_secret_in_logs_output_or_database(tmp_path: Path, demo_sites, capfd)
     }
     database = f"sqlite:///{tmp_path / 'a.db'}"
     config = write_config(tmp_path, database, {"wire": demo_sites["wire"]}, channels)
-    logging.getLogger().setLevel(logging.DEBUG)
     assert main(["-vv", "--config", str(config), "crawl", "--once"]) == 0
     out, err = capfd.readouterr()
     assert "failed" in err  # the failures were reported...

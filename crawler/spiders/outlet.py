@@ -16,7 +16,7 @@ from crawler.items import FetchedPage
 from crawler.outlets import Outlet
 from crawler.store import database
 from crawler.urls import normalize_url
-from storage.archive import known_article_id
+from storage.archive import known_urls
 
 MAX_SITEMAP_DEPTH = 3
 
@@ -82,18 +82,22 @@ class OutletSpider(scrapy.Spider):
         yield from self._article_requests(found, via)
 
     def _article_requests(self, links: Iterable[str], via: str) -> Iterator[scrapy.Request]:
-        db = database(self.settings.get("NEWSWATCH_DATABASE"))
         stats = self.crawler.stats
+        candidates: dict[str, str] = {}  # normalised URL -> link as found
         for link in links:
             url = normalize_url(link)
-            if url in self._seen:
+            if url not in self._seen and url not in candidates:
+                candidates[url] = link
+        self._seen.update(candidates)
+        stats.inc_value("newswatch/links_found", len(candidates))
+        if not candidates:
+            return
+        with database(self.settings.get("NEWSWATCH_DATABASE")).session() as session:
+            known = known_urls(session, list(candidates))
+        stats.inc_value("newswatch/links_known", len(known))
+        for url, link in candidates.items():
+            if url in known:
                 continue
-            self._seen.add(url)
-            stats.inc_value("newswatch/links_found")
-            with db.session() as session:
-                if known_article_id(session, url) is not None:
-                    stats.inc_value("newswatch/links_known")
-                    continue
             if self._queued >= self.outlet.max_articles:
                 stats.inc_value("newswatch/links_over_limit")
                 continue
