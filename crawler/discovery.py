@@ -9,7 +9,8 @@ import feedparser
 import lxml.html
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.urls import same_site
+from crawler.linkfilter import LinkFilter
+from crawler.urls import normalize_url, same_site
 
 # Paths that are navigation, not articles: tag, author, topic and media pages, search, accounts.
 DEFAULT_DENY = re.compile(
@@ -65,8 +66,12 @@ def sitemap_links(body: bytes, base_url: str) -> SitemapLinks:
     return result
 
 
-def page_links(html: str, base_url: str) -> list[str]:
-    """Links on a section page that look like articles of the same site, in page order."""
+def page_links(html: str, base_url: str, links_filter: LinkFilter | None = None) -> list[str]:
+    """Links on a section page that look like articles of the same site, in page order.
+
+    With `allow` patterns, a same-site link matching one of them is followed even where the
+    default heuristics would skip it; `deny` patterns always exclude.
+    """
     try:
         tree = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError) as exc:
@@ -75,7 +80,11 @@ def page_links(html: str, base_url: str) -> list[str]:
     links: list[str] = []
     for anchor in tree.xpath(f"//a[@href][not({BOILERPLATE_CONTAINERS})]"):
         url = urljoin(base_url, anchor.get("href").strip())
-        if looks_like_article(url, base_url, base_path):
+        if links_filter is not None and links_filter.has_allow:
+            wanted = urlsplit(url).scheme in ("http", "https") and same_site(url, base_url) and links_filter.accepts(normalize_url(url))
+        else:
+            wanted = looks_like_article(url, base_url, base_path) and (links_filter is None or links_filter.accepts(normalize_url(url)))
+        if wanted:
             links.append(url)
     return list(dict.fromkeys(links))
 

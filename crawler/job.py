@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crawler.outlets import Outlet
 from newswatch.durations import Duration, Pause
 
 MIB = 1024 * 1024
+TRAILING_COMMENT = re.compile(r"\s*\([^()]*\)\s*$")
+CONTACT = re.compile(r"(https?://\S+|mailto:\S+|[^\s@()]+@[^\s@()]+\.[^\s@()]+)")
 
 
 class CrawlSettings(BaseModel):
@@ -16,13 +19,41 @@ class CrawlSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user_agent: str = Field(default="newswatch/0.1 (+https://github.com/newswatch/newswatch)")
+    user_agent: str = Field(default="newswatch/0.1 (+https://github.com/newswatch/newswatch)", min_length=1)
+    contact: str | None = Field(
+        default=None, description="URL or e-mail address for site owners; replaces the user agent's (…) comment"
+    )
     obey_robots: bool = True
     delay: Pause = Field(default=dt.timedelta(seconds=1), description="pause between requests to one site")
     concurrency_per_site: int = Field(default=2, ge=1, le=16)
     timeout: Duration = Field(default=dt.timedelta(seconds=20), description="connect + read time per request")
     max_page_bytes: int = Field(default=5 * MIB, ge=64 * 1024, le=100 * MIB)
     cycle_timeout: Duration = Field(default=dt.timedelta(minutes=15), description="a crawl run is killed after this")
+    backoff_max: Duration = Field(default=dt.timedelta(hours=24), description="longest pause for an outlet that keeps failing")
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is not None and not CONTACT.fullmatch(value.strip()):
+            raise ValueError("expected an http(s):// URL, a mailto: URL or an e-mail address")
+        return value.strip() if value else value
+
+    @model_validator(mode="after")
+    def _honest_user_agent(self) -> CrawlSettings:
+        if not CONTACT.search(self.effective_user_agent):
+            raise ValueError(
+                "the user agent carries no contact: set crawler.contact to a URL or e-mail address "
+                "where site owners can reach you"
+            )
+        return self
+
+    @property
+    def effective_user_agent(self) -> str:
+        """The User-Agent header sent: `user_agent`, with `(+contact)` in place of its comment when `contact` is set."""
+        if not self.contact:
+            return self.user_agent
+        product = TRAILING_COMMENT.sub("", self.user_agent).strip()
+        return f"{product} (+{self.contact})"
 
 
 class CrawlJob(BaseModel):

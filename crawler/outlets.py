@@ -6,9 +6,12 @@ from urllib.parse import urlsplit
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crawler.linkfilter import compile_pattern
 from newswatch.durations import Duration
+
+DEFAULT_REVISITS = (dt.timedelta(minutes=15), dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(hours=24))
 
 
 def _http_url(value: str) -> str:
@@ -18,7 +21,13 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _pattern(value: str) -> str:
+    compile_pattern(value)
+    return value
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+UrlPattern = Annotated[str, AfterValidator(_pattern)]
 
 
 class Outlet(BaseModel):
@@ -31,10 +40,27 @@ class Outlet(BaseModel):
     sitemaps: list[HttpUrl] = Field(default_factory=list, description="news sitemap URLs")
     pages: list[HttpUrl] = Field(default_factory=list, description="section pages whose article links are followed")
     every: Duration = Field(default=dt.timedelta(minutes=10), description="how often the daemon crawls it")
-    max_articles: int = Field(default=200, ge=1, le=10_000, description="article pages fetched per cycle at most")
+    max_articles: int = Field(default=200, ge=1, le=10_000, description="article pages fetched per cycle at most (revisits included)")
+    revisit: list[Duration] = Field(
+        default_factory=lambda: list(DEFAULT_REVISITS), max_length=20,
+        description="revisit a new article this long after it was first seen; [] disables revisits",
+    )
+    full_fetch_every: Duration = Field(
+        default=dt.timedelta(hours=6), description="fetch each index without validators at least this often"
+    )
+    obey_robots: bool | None = Field(default=None, description="override crawler.obey_robots for this outlet")
+    allow: list[UrlPattern] = Field(default_factory=list, description="follow only article links matching one of these")
+    deny: list[UrlPattern] = Field(default_factory=list, description="never follow article links matching any of these")
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Outlet:
         if not (self.feeds or self.sitemaps or self.pages):
             raise ValueError("an outlet needs at least one of feeds, sitemaps or pages")
         return self
+
+    @field_validator("revisit")
+    @classmethod
+    def _growing(cls, revisit: list[dt.timedelta]) -> list[dt.timedelta]:
+        if any(later <= earlier for earlier, later in zip(revisit, revisit[1:])):
+            raise ValueError("revisit times must grow, e.g. [15m, 1h, 6h, 24h]")
+        return revisit

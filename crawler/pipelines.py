@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extract import NotAnArticle, extract_article
 from crawler.items import FetchedPage
+from crawler.schedule import next_revisit
 from crawler.store import database
 from crawler.urls import normalize_url
 from storage.archive import ArchivedPage, archive_page
@@ -23,6 +24,8 @@ RECORDED_STATS = (
     "downloader/response_bytes",
     "downloader/response_status_count/200",
     "downloader/response_status_count/304",
+    "downloader/response_status_count/404",
+    "downloader/response_status_count/410",
     "item_scraped_count",
     "item_dropped_count",
 )
@@ -70,6 +73,7 @@ class ArchivePipeline:
             published=extracted.published,
             language=extracted.language,
             site_name=extracted.site_name,
+            next_revisit_at=next_revisit(item.fetched_at, spider.outlet.revisit, item.fetched_at),
         )
         with self.db.session() as session:
             outcome, _article_id = archive_page(session, page)
@@ -93,13 +97,15 @@ class CrawlRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         all_stats: dict[str, Any] = self.crawler.stats.get_stats()
         stats = {k: v for k, v in all_stats.items() if k in RECORDED_STATS or k.startswith("newswatch/")}
+        finished_at = dt.datetime.now(dt.timezone.utc)
+        stats["newswatch/duration_seconds"] = round((finished_at - spider.started_at).total_seconds(), 3)
         with self.db.session() as session:
             record_crawl_run(
                 session,
                 cycle_id=self.cycle_id,
                 outlet=spider.outlet.name,
                 started_at=spider.started_at,
-                finished_at=dt.datetime.now(dt.timezone.utc),
+                finished_at=finished_at,
                 finish_reason=reason,
                 stats=stats,
                 errors=spider.errors,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.job import CrawlJob
+from crawler.outlets import Outlet
 
 BOT_NAME = "newswatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -35,7 +36,7 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "ROBOTSTXT_OBEY": s.obey_robots,
         "COOKIES_ENABLED": COOKIES_ENABLED,
-        "USER_AGENT": s.user_agent,
+        "USER_AGENT": s.effective_user_agent,
         "DOWNLOAD_DELAY": delay,
         "AUTOTHROTTLE_ENABLED": delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
@@ -55,3 +56,11 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "NEWSWATCH_DATABASE": job.database,
         "NEWSWATCH_CYCLE_ID": job.cycle_id,
     }
+
+
+def for_outlet(outlet: Outlet, job: CrawlJob) -> dict[str, Any]:
+    """Settings one outlet changes for its own crawl (an outlet's `obey_robots` over the crawler's)."""
+    overrides: dict[str, Any] = {}
+    if outlet.obey_robots is not None and outlet.obey_robots != job.settings.obey_robots:
+        overrides["ROBOTSTXT_OBEY"] = outlet.obey_robots
+    return overrides

@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 
 from crawler import settings as crawler_settings
 from crawler.job import CrawlJob
+from crawler.outlets import Outlet
 from crawler.spiders.outlet import OutletSpider
 from newswatch.secrets import MASKER, install_log_masking
 
@@ -19,8 +20,16 @@ from newswatch.secrets import MASKER, install_log_masking
 def run(job: CrawlJob) -> None:
     process = CrawlerProcess(crawler_settings.for_job(job))
     for outlet in job.outlets:
-        process.crawl(OutletSpider, outlet=outlet.model_dump(mode="json"))
+        process.crawl(spider_for(outlet, job), outlet=outlet.model_dump(mode="json"))
     process.start()
+
+
+def spider_for(outlet: Outlet, job: CrawlJob) -> type[OutletSpider]:
+    """The spider class for one outlet; its own Scrapy settings carry the outlet's overrides."""
+    overrides = crawler_settings.for_outlet(outlet, job)
+    if not overrides:
+        return OutletSpider
+    return type(f"OutletSpider_{outlet.name}", (OutletSpider,), {"custom_settings": overrides})
 
 
 def main() -> int:

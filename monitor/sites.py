@@ -1,12 +1,18 @@
 """Static outlet sites served on 127.0.0.1 (the demo, and the tests' fixture outlets).
 
 Files are served from a folder; the placeholder `{base}` in them becomes the server's origin.
+Each file answers with an ETag (a hash of its body) and a Last-Modified (its mtime), and a
+conditional request whose validators still hold gets `304 Not Modified`, as a real outlet would.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import mimetypes
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -47,14 +53,42 @@ class LoopbackServer:
         self.stop()
 
 
+@dataclass(frozen=True)
+class Served:
+    """One request a SiteServer answered: what was asked, with which validators, and the answer."""
+
+    path: str
+    status: int
+    if_none_match: str | None
+    if_modified_since: str | None
+    user_agent: str | None
+    bytes: int
+
+
 class SiteServer(LoopbackServer):
-    """One outlet folder on an ephemeral loopback port."""
+    """One outlet folder on an ephemeral loopback port.
+
+    `stale_validators=True` makes it behave like servers that answer 304 to every conditional
+    request, changed or not (the reason newswatch fetches indexes in full now and then).
+    """
 
     def __init__(self, root: Path, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
         self.root = root.resolve()
         self.routes = routes or {}
         self.requests: list[str] = []  # paths requested, in order (tests count them)
+        self.served: list[Served] = []  # file answers, in order
+        self.stale_validators = False
+        self._lock = threading.Lock()
         super().__init__(self._handler(), f"site:{root.name}", host)
+
+    def served_paths(self, status: int | None = None) -> list[str]:
+        with self._lock:
+            return [s.path for s in self.served if status is None or s.status == status]
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.served.clear()
 
     @property
     def base_url(self) -> str:
@@ -77,6 +111,26 @@ class SiteServer(LoopbackServer):
             data = data.replace(b"{base}", self.base_url.encode("ascii"))
         return data
 
+    def not_modified(self, etag: str, modified: dt.datetime, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+        if if_none_match is not None:
+            if self.stale_validators:
+                return True
+            return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match.strip() == "*"
+        if if_modified_since is not None:
+            if self.stale_validators:
+                return True
+            try:
+                since = parsedate_to_datetime(if_modified_since)
+            except (TypeError, ValueError, IndexError):
+                return False
+            return since.tzinfo is not None and modified <= since
+        return False
+
+    def _record(self, served: Served) -> None:
+        with self._lock:
+            self.served.append(served)
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self
 
@@ -89,15 +143,29 @@ class SiteServer(LoopbackServer):
                 route = site.routes.get(path)
                 if route is not None and route(self):
                     return
+                inm, ims, agent = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since"), self.headers.get("User-Agent")
                 file = site.file_for(path)
                 if file is None:
+                    site._record(Served(self.path, 404, inm, ims, agent, 0))
                     self.send_error(404)
                     return
                 body = site.body_for(file)
+                etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+                modified = dt.datetime.fromtimestamp(int(file.stat().st_mtime), dt.timezone.utc)
                 content_type = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+                if site.not_modified(etag, modified, inm, ims):
+                    site._record(Served(self.path, 304, inm, ims, agent, 0))
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
+                    self.end_headers()
+                    return
+                site._record(Served(self.path, 200, inm, ims, agent, len(body)))
                 self.send_response(200)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", format_datetime(modified, usegmt=True))
                 self.end_headers()
                 self.wfile.write(body)
 

@@ -34,6 +34,7 @@ class ArchivedPage:
     published: dt.datetime | None = None
     language: str | None = None
     site_name: str | None = None
+    next_revisit_at: dt.datetime | None = None  # set on a new article only
 
 
 def key_of(normalised_url: str) -> str:
@@ -77,7 +78,7 @@ def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
     if article.content_hash == page.content_hash:
         return "unchanged", article_id
     for name, value in _article_values(page).items():
-        if name not in ("url_key", "canonical_url", "url", "outlet", "first_seen"):
+        if name not in ("url_key", "canonical_url", "url", "outlet", "first_seen", "next_revisit_at"):
             setattr(article, name, value)
     article.revision_count += 1
     article.match_pending = True
@@ -102,6 +103,7 @@ def _article_values(page: ArchivedPage) -> dict:
         "fetched_at": page.fetched_at,
         "revision_count": 1,
         "match_pending": True,
+        "next_revisit_at": page.next_revisit_at,
     }
 
 

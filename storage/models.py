@@ -34,6 +34,8 @@ class Article(Base):
     fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revision_count: Mapped[int] = mapped_column(Integer, default=1)
     match_pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_revisit_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     revisions: Mapped[list[Revision]] = relationship(back_populates="article", order_by="Revision.id")
 
@@ -122,3 +124,32 @@ class CrawlRun(Base):
     finish_reason: Mapped[str] = mapped_column(String(100), default="")
     stats: Mapped[dict] = mapped_column(JSON, default=dict)
     errors: Mapped[list[dict]] = mapped_column(JSON, default=list)
+
+
+class FetchState(Base):
+    """Validators and history of one index URL (feed, sitemap, section page) for conditional requests."""
+
+    __tablename__ = "fetch_state"
+
+    url_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(100), index=True)
+    parent_url: Mapped[str | None] = mapped_column(Text)  # the sitemap index that listed this sitemap
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_full_fetch_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutletState(Base):
+    """Health of one outlet across cycles: failure streak and the backoff it causes."""
+
+    __tablename__ = "outlet_state"
+
+    outlet: Mapped[str] = mapped_column(String(100), primary_key=True)
+    error_streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error_kind: Mapped[str | None] = mapped_column(String(100))

@@ -1,8 +1,13 @@
-"""One spider per outlet: discover article links in feeds, sitemaps and section pages, fetch new ones."""
+"""One spider per outlet: discover article links in feeds, sitemaps and section pages, fetch new ones.
+
+Indexes are asked for with the validators of their last answer (a 304 costs no body); articles
+first seen recently are revisited on the outlet's `revisit` schedule.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -13,12 +18,28 @@ from twisted.python.failure import Failure
 from crawler.discovery import DiscoveryError, SitemapLinks, feed_links, page_links, sitemap_links
 from crawler.errors import failure_kind
 from crawler.items import FetchedPage
+from crawler.linkfilter import LinkFilter
 from crawler.outlets import Outlet
+from crawler.schedule import index_request_headers, next_revisit
 from crawler.store import database
 from crawler.urls import normalize_url
 from storage.archive import known_urls
+from storage.crawlstate import (
+    IndexFetch,
+    child_sitemaps,
+    due_revisits,
+    mark_removed,
+    record_index_fetch,
+    set_next_revisit,
+    validators_for,
+)
 
 MAX_SITEMAP_DEPTH = 3
+GONE = (404, 410)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class OutletSpider(scrapy.Spider):
@@ -27,13 +48,23 @@ class OutletSpider(scrapy.Spider):
     def __init__(self, outlet: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(name=f"outlet:{outlet['name']}", **kwargs)
         self.outlet = Outlet.model_validate(outlet)
+        self.links = LinkFilter(self.outlet.allow, self.outlet.deny)
         self.errors: list[dict[str, str]] = []
-        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.started_at = _now()
         self._seen: set[str] = set()
         self._queued = 0
+        self._index_fetches: dict[str, IndexFetch] = {}  # saved when the spider closes
+        self._incomplete: set[str] = set()  # indexes with links left unfetched: ask for them in full next time
+        self._pending: Counter[str] = Counter()  # article requests not yet answered, by index
+
+    @property
+    def db(self):
+        return database(self.settings.get("NEWSWATCH_DATABASE"))
 
     # -- discovery -------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self._revisit_requests():
+            yield request
         for url in self.outlet.feeds:
             yield self._index_request(url, self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
@@ -41,13 +72,31 @@ class OutletSpider(scrapy.Spider):
         for url in self.outlet.pages:
             yield self._index_request(url, self.parse_page, "page")
 
-    def _index_request(self, url: str, callback, role: str, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True, meta={"role": role, **meta})
+    def _index_request(self, url: str, callback: Callable, role: str, **meta: Any) -> scrapy.Request:
+        with self.db.session() as session:
+            state = validators_for(session, [url]).get(url)
+        headers = index_request_headers(
+            state.etag if state else None, state.last_modified if state else None,
+            state.last_full_fetch_at if state else None, _now(), self.outlet.full_fetch_every,
+        )
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, dont_filter=True, headers=headers,
+            meta={"role": role, "index_url": url, "conditional": bool(headers), "handle_httpstatus_list": [304], **meta},
+        )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._discovered(response, lambda: feed_links(response.body, response.url), "feed")
+        if not self._not_modified(response):
+            yield from self._discovered(response, lambda: feed_links(response.body, response.url), "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        depth = response.meta.get("sitemap_depth", 0)
+        if self._not_modified(response):
+            # the index is unchanged, but the sitemaps it lists may not be: ask each of them
+            with self.db.session() as session:
+                children = child_sitemaps(session, self.outlet.name, response.meta["index_url"])
+            for child in children if depth < MAX_SITEMAP_DEPTH else []:
+                yield self._index_request(child, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=response.meta["index_url"])
+            return
         found = SitemapLinks()
 
         def links() -> list[str]:
@@ -59,40 +108,67 @@ class OutletSpider(scrapy.Spider):
             return parsed.articles
 
         yield from self._discovered(response, links, "sitemap")
-        depth = response.meta.get("sitemap_depth", 0)
         if found.sitemaps and depth >= MAX_SITEMAP_DEPTH:
             self.record_error("bad_sitemap", response.url, f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
             return
         for child in found.sitemaps:
-            yield self._index_request(child, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1)
+            yield self._index_request(child, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=response.meta["index_url"])
 
     def parse_page(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._discovered(response, lambda: page_links(response.text, response.url), "page")
+        if not self._not_modified(response):
+            yield from self._discovered(response, lambda: page_links(response.text, response.url, self.links), "page")
 
-    def _discovered(self, response: Response, links, via: str) -> Iterator[scrapy.Request]:
+    def _not_modified(self, response: Response) -> bool:
+        """Count and remember a 304; remember a full answer's validators. True when there is nothing to read."""
+        stats = self.crawler.stats
+        meta = response.meta
+        if response.status == 304:
+            stats.inc_value("newswatch/not_modified")
+            stats.inc_value("newswatch/indexes_ok")
+        header = response.headers.get
+        self._index_fetches[meta["index_url"]] = IndexFetch(
+            url=meta["index_url"],
+            status=response.status,
+            fetched_at=_now(),
+            etag=_text(header(b"ETag")),
+            last_modified=_text(header(b"Last-Modified")),
+            full=not meta.get("conditional"),
+            parent_url=meta.get("parent_url"),
+        )
+        return response.status == 304
+
+    def _discovered(self, response: Response, links: Callable[[], Iterable[str]], via: str) -> Iterator[scrapy.Request]:
+        index_url = response.meta["index_url"]
         try:
             found: Iterable[str] = links()
         except DiscoveryError as exc:
+            self._incomplete.add(index_url)
             self.record_error(f"bad_{via}", response.url, str(exc))
             return
         except Exception as exc:  # a hostile index must not end the outlet's crawl
+            self._incomplete.add(index_url)
             self.record_error(f"bad_{via}", response.url, f"{type(exc).__name__}: {exc}")
             return
         self.crawler.stats.inc_value(f"newswatch/{via}_fetched")
-        yield from self._article_requests(found, via)
+        self.crawler.stats.inc_value("newswatch/indexes_ok")
+        yield from self._article_requests(found, via, index_url)
 
-    def _article_requests(self, links: Iterable[str], via: str) -> Iterator[scrapy.Request]:
+    def _article_requests(self, links: Iterable[str], via: str, index_url: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         candidates: dict[str, str] = {}  # normalised URL -> link as found
         for link in links:
             url = normalize_url(link)
-            if url not in self._seen and url not in candidates:
-                candidates[url] = link
+            if url in self._seen or url in candidates:
+                continue
+            if via != "page" and not self.links.accepts(url):  # section pages apply the filter themselves
+                stats.inc_value("newswatch/links_filtered")
+                continue
+            candidates[url] = link
         self._seen.update(candidates)
         stats.inc_value("newswatch/links_found", len(candidates))
         if not candidates:
             return
-        with database(self.settings.get("NEWSWATCH_DATABASE")).session() as session:
+        with self.db.session() as session:
             known = known_urls(session, list(candidates))
         stats.inc_value("newswatch/links_known", len(known))
         for url, link in candidates.items():
@@ -100,14 +176,56 @@ class OutletSpider(scrapy.Spider):
                 continue
             if self._queued >= self.outlet.max_articles:
                 stats.inc_value("newswatch/links_over_limit")
+                self._incomplete.add(index_url)
                 continue
             self._queued += 1
+            self._pending[index_url] += 1
             yield scrapy.Request(
-                url, callback=self.parse_article, errback=self.on_error, meta={"role": "article", "discovered_url": link, "via": via}
+                url, callback=self.parse_article, errback=self.on_error,
+                meta={"role": "article", "discovered_url": link, "via": via, "index_url": index_url},
             )
+
+    # -- revisits --------------------------------------------------------------------------------
+    def _revisit_requests(self) -> list[scrapy.Request]:
+        """Due revisits, at most half of `max_articles`, so new articles keep the rest of the budget."""
+        if not self.outlet.revisit:
+            return []
+        with self.db.session() as session:
+            due = due_revisits(session, self.outlet.name, _now(), self.outlet.max_articles // 2)
+        self._queued += len(due)
+        self.crawler.stats.inc_value("newswatch/revisits", len(due))
+        return [
+            scrapy.Request(
+                revisit.url, callback=self.parse_revisit, errback=self.on_revisit_error, dont_filter=True,
+                meta={"role": "revisit", "article_id": revisit.article_id, "first_seen": revisit.first_seen,
+                      "discovered_url": revisit.url, "via": "revisit", "handle_httpstatus_list": list(GONE)},
+            )
+            for revisit in due
+        ]
+
+    def parse_revisit(self, response: Response) -> Iterator[FetchedPage]:
+        article_id = response.meta["article_id"]
+        if response.status in GONE:
+            with self.db.session() as session:
+                mark_removed(session, article_id, _now())
+            self.crawler.stats.inc_value("newswatch/articles_removed")
+            return
+        self._schedule_next_revisit(response.meta)
+        yield from self.parse_article(response)
+
+    def on_revisit_error(self, failure: Failure) -> None:
+        self._schedule_next_revisit(failure.request.meta)
+        self.on_error(failure)
+
+    def _schedule_next_revisit(self, meta: dict[str, Any]) -> None:
+        when = next_revisit(meta["first_seen"], self.outlet.revisit, _now())
+        with self.db.session() as session:
+            set_next_revisit(session, meta["article_id"], when)
 
     # -- articles --------------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+        if response.meta.get("role") == "article":
+            self._pending[response.meta["index_url"]] -= 1
         content_type = response.headers.get(b"Content-Type")
         yield FetchedPage(
             outlet=self.outlet.name,
@@ -117,7 +235,7 @@ class OutletSpider(scrapy.Spider):
             status=response.status,
             content_type=content_type.decode("latin-1") if content_type else None,
             body=response.body,
-            fetched_at=dt.datetime.now(dt.timezone.utc),
+            fetched_at=_now(),
             via=response.meta.get("via", ""),
         )
 
@@ -125,6 +243,11 @@ class OutletSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else ""
+        if request is not None and request.meta.get("role") == "article":
+            self._pending[request.meta["index_url"]] -= 1
+            self._incomplete.add(request.meta["index_url"])  # its link must be seen again next cycle
+        if request is not None and request.meta.get("role") in ("feed", "sitemap", "page"):
+            self.crawler.stats.inc_value("newswatch/indexes_failed")
         self.record_error(failure_kind(failure), url, failure.getErrorMessage())
 
     def record_error(self, kind: str, url: str, message: str) -> None:
@@ -132,3 +255,16 @@ class OutletSpider(scrapy.Spider):
         if len(self.errors) < 100:
             self.errors.append({"kind": kind, "url": url, "message": message[:500]})
         self.logger.warning("%s %s: %s", kind, url, message[:200])
+
+    def closed(self, reason: str) -> None:
+        """Save what each index answered; one whose links were not all fetched loses its validators."""
+        unanswered = {url for url, count in self._pending.items() if count > 0}  # e.g. the crawl timed out
+        with self.db.session() as session:
+            for url, fetch in self._index_fetches.items():
+                if url in self._incomplete or url in unanswered:
+                    fetch = IndexFetch(**{**fetch.__dict__, "keep_validators": False})
+                record_index_fetch(session, self.outlet.name, fetch)
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value else None
