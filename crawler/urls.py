@@ -1,4 +1,8 @@
-"""URL identity: normalisation, tracking-parameter removal, keys and same-site checks (pure)."""
+"""URL identity: normalisation, tracking-parameter and AMP-variant removal, same-site checks (pure).
+
+w3lib's `canonicalize_url` does the RFC work (case, percent-encoding, query order); the rules
+here add what it cannot know: which parameters only track, and how outlets spell AMP copies.
+"""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -14,6 +18,7 @@ TRACKING_NAMES = frozenset(
         "__twitter_impression", "rss", "from", "via", "spm", "cid", "src",
     }
 )
+AMP_PARAMS = frozenset({"amp", "amp_js_v", "usqp", "amp_gsa", "amp_tf"})  # ?amp=1, and AMP-cache additions
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SITE_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 
@@ -23,16 +28,49 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_NAMES or lowered.startswith(TRACKING_PREFIXES)
 
 
+def is_amp_param(name: str, value: str) -> bool:
+    lowered = name.lower()
+    return lowered in AMP_PARAMS or (lowered == "outputtype" and value.lower() == "amp")
+
+
 def normalize_url(url: str) -> str:
-    """The form of a URL used for identity: no fragment, no tracking parameters, sorted query, no default port."""
+    """The form of a URL used for identity: no fragment, no tracking parameters, no AMP variant,
+    sorted query, no default port."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("amp.") and host.count(".") >= 2:
+        host = host[len("amp."):]
     port = parts.port
     netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)])
-    path = parts.path or "/"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_tracking_param(k) and not is_amp_param(k, v)
+        ]
+    )
+    path = strip_amp_path(parts.path or "/")
     return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")), keep_fragments=False)
+
+
+def strip_amp_path(path: str) -> str:
+    """`/amp/x`, `/x/amp`, `/x/amp/` → `/x`, `/x`, `/x/`; `/x.amp.html` → `/x.html`; `/x.amp` → `/x`."""
+    segments = path.split("/")
+    kept = [segment for segment in segments if segment.lower() != "amp"]
+    if len(kept) != len(segments):
+        trailing = path.endswith("/")
+        path = "/".join(kept).rstrip("/") or ""
+        path = "/" + path.lstrip("/")
+        if trailing and not path.endswith("/"):
+            path += "/"
+    lowered = path.lower()
+    if lowered.endswith(".amp.html") or lowered.endswith(".amp.htm"):
+        cut = lowered.rindex(".amp.")
+        path = path[:cut] + path[cut + len(".amp"):]
+    elif lowered.endswith(".amp") and len(path) > len("/.amp"):
+        path = path[: -len(".amp")]
+    return path
 
 
 def site_of(url: str) -> str:

@@ -32,3 +32,26 @@ def test_same_site_ignores_www_and_scheme_but_not_port() -> None:
     assert not same_site("http://example.org/a", "http://example.com/a")
     assert not same_site("http://127.0.0.1:81/", "http://127.0.0.1:82/")
     assert site_of("https://amp.example.org/x") == "example.org"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://example.org/amp/news/raid.html", "http://example.org/news/raid.html"),
+        ("http://example.org/news/raid.html/amp", "http://example.org/news/raid.html"),
+        ("http://example.org/2023/05/raid/amp/", "http://example.org/2023/05/raid/"),
+        ("http://example.org/news/raid.amp.html", "http://example.org/news/raid.html"),
+        ("http://example.org/news/raid.amp", "http://example.org/news/raid"),
+        ("http://example.org/news/raid.html?amp=1", "http://example.org/news/raid.html"),
+        ("http://example.org/news/raid.html?amp", "http://example.org/news/raid.html"),
+        ("http://example.org/news/raid.html?outputType=amp&id=7", "http://example.org/news/raid.html?id=7"),
+        ("http://example.org/news/raid.html?usqp=mq331AQFKAGwASA%3D", "http://example.org/news/raid.html"),
+        ("https://amp.example.org/news/raid.html", "https://example.org/news/raid.html"),
+        # not AMP: a word that merely contains "amp", another outputType, a site called amp.org
+        ("http://example.org/news/camp-fire.html", "http://example.org/news/camp-fire.html"),
+        ("http://example.org/news/raid.html?outputType=print", "http://example.org/news/raid.html?outputType=print"),
+        ("http://amp.org/news/raid.html", "http://amp.org/news/raid.html"),
+    ],
+)
+def test_amp_variants_normalise_to_the_article(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
