@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from crawler.outlets import Outlet
 from newswatch.durations import Duration, Pause
@@ -19,10 +19,10 @@ class CrawlSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user_agent: str = Field(default="newswatch/0.1 (+https://github.com/newswatch/newswatch)", min_length=1)
     contact: str | None = Field(
         default=None, description="URL or e-mail address for site owners; replaces the user agent's (…) comment"
     )
+    user_agent: str = Field(default="newswatch/0.1 (+https://github.com/newswatch/newswatch)", min_length=1)
     obey_robots: bool = True
     delay: Pause = Field(default=dt.timedelta(seconds=1), description="pause between requests to one site")
     concurrency_per_site: int = Field(default=2, ge=1, le=16)
@@ -38,14 +38,15 @@ class CrawlSettings(BaseModel):
             raise ValueError("expected an http(s):// URL, a mailto: URL or an e-mail address")
         return value.strip() if value else value
 
-    @model_validator(mode="after")
-    def _honest_user_agent(self) -> CrawlSettings:
-        if not CONTACT.search(self.effective_user_agent):
+    @field_validator("user_agent")
+    @classmethod
+    def _honest_user_agent(cls, value: str, info: ValidationInfo) -> str:
+        if not info.data.get("contact") and not CONTACT.search(value):
             raise ValueError(
-                "the user agent carries no contact: set crawler.contact to a URL or e-mail address "
-                "where site owners can reach you"
+                "the user agent carries no contact: add one, e.g. 'mybot/1.0 (+https://example.org/contact)', "
+                "or set crawler.contact to a URL or e-mail address where site owners can reach you"
             )
-        return self
+        return value
 
     @property
     def effective_user_agent(self) -> str:
