@@ -26,8 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = commands.add_parser("crawl", help="run one monitoring cycle: crawl, archive, match, alert, deliver")
     crawl.add_argument("--once", action="store_true", required=True, help="run a single cycle and exit (required)")
     crawl.add_argument("--outlet", action="append", metavar="NAME", default=[], help="only this outlet (repeatable)")
+    crawl.add_argument("--force", action="store_true", help="crawl outlets even while they back off after failures")
 
     commands.add_parser("run", help="run as a daemon: crawl each outlet on its `every` schedule until stopped")
+
+    outlets = commands.add_parser("outlets", help="show each outlet's health: last success, error streak, backoff, new articles per day")
+    outlets.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
 
     rules = commands.add_parser("rules", help="watch-rule tools")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
@@ -96,6 +100,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_daemon(config, db, crawler_log_level(args.verbose))
         if args.command == "archive":
             return _export(db, args.output)
+        if args.command == "outlets":
+            return _outlets(config, db, args.json)
     finally:
         db.close()
     return EXIT_USAGE
@@ -115,9 +121,19 @@ def _crawl_once(config, db, args: argparse.Namespace) -> int:
             return EXIT_USAGE
         outlets = [config.outlet(name) for name in args.outlet]
     matcher = Matcher(config.load_rules())
-    report = run_cycle(config, db, matcher, outlets, crawler_log_level(args.verbose))
+    report = run_cycle(config, db, matcher, outlets, crawler_log_level(args.verbose), force=args.force)
     print("cycle finished:")
     print(cycle_summary(report))
+    return EXIT_OK
+
+
+def _outlets(config, db, as_json: bool) -> int:
+    import datetime as dt
+
+    from monitor.outlet_table import outlet_rows, render_table
+
+    rows = outlet_rows(db, config.settings.outlets, dt.datetime.now(dt.timezone.utc))
+    print(json.dumps(rows, indent=2) if as_json else render_table(rows))
     return EXIT_OK
 
 

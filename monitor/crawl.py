@@ -19,6 +19,7 @@ from typing import Any
 from crawler.job import CrawlJob
 from crawler.outlets import Outlet
 from monitor.config import Config
+from monitor.health import record_health
 from storage.db import Database
 from storage.runs import record_crawl_run, runs_of_cycle
 
@@ -72,6 +73,7 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
                 results.append(OutletResult(outlet.name, reason, {}, errors))
             else:
                 results.append(OutletResult(outlet.name, run.finish_reason, dict(run.stats), list(run.errors)))
+    record_health(db, {o.name: o for o in outlets}, results, started, config.settings.crawler.backoff_max)
     return CrawlReport(job.cycle_id, results, worker_error)
 
 

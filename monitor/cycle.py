@@ -1,12 +1,14 @@
 """One monitoring cycle: crawl → archive (in the worker) → match → outbox → deliver."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 from crawler.outlets import Outlet
 from monitor.config import Config
 from monitor.crawl import CrawlReport, crawl
 from monitor.delivery import DeliveryReport, deliver_pending
+from monitor.health import due_outlets
 from monitor.matching import MatchReport, match_pending
 from rules.matcher import Matcher
 from storage.db import Database
@@ -17,12 +19,22 @@ class CycleReport:
     crawl: CrawlReport | None
     matched: MatchReport
     delivered: DeliveryReport
+    skipped: list[tuple[Outlet, dt.datetime, int]] = field(default_factory=list)  # backing off: until, failure streak
 
 
-def run_cycle(config: Config, db: Database, matcher: Matcher, outlets: list[Outlet] | None = None, log_level: str = "WARNING") -> CycleReport:
-    """Crawl the given outlets (all when None; none when the list is empty), then match and deliver."""
+def run_cycle(
+    config: Config, db: Database, matcher: Matcher, outlets: list[Outlet] | None = None, log_level: str = "WARNING",
+    force: bool = False,
+) -> CycleReport:
+    """Crawl the given outlets (all when None; none when the list is empty), then match and deliver.
+
+    Outlets backing off after repeated failures are skipped unless `force` is set.
+    """
     chosen = config.settings.outlets if outlets is None else outlets
+    skipped: list[tuple[Outlet, dt.datetime, int]] = []
+    if not force:
+        chosen, skipped = due_outlets(db, chosen, dt.datetime.now(dt.timezone.utc))
     crawled = crawl(config, db, chosen, log_level) if chosen else None
     matched = match_pending(db, matcher)
     delivered = deliver_pending(db, config.settings.channels)
-    return CycleReport(crawled, matched, delivered)
+    return CycleReport(crawled, matched, delivered, skipped)

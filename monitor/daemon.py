@@ -11,12 +11,15 @@ import signal
 import threading
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.outlets import Outlet
 from monitor.config import Config
 from monitor.crawl import crawl, stop_all_workers
 from monitor.delivery import deliver_pending
+from monitor.health import due_outlets
 from monitor.matching import match_pending
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
@@ -52,17 +55,32 @@ class Daemon:
         self.config, self.db, self.crawler_log_level = config, db, crawler_log_level
         self.rules = LiveRules(config)
         self._alerting = threading.Lock()
+        self.scheduler: BaseScheduler | None = None
 
     def crawl_outlet(self, name: str) -> None:
         outlet = self.config.outlet(name)
         try:
+            if self._backing_off(outlet):
+                return
             report = crawl(self.config, self.db, [outlet], self.crawler_log_level)
             for result in report.outlets:
                 log.info("crawled %s: %s, %d new article(s), %d error(s)", result.outlet, result.finish_reason,
                          result.count("newswatch/articles_new"), len(result.errors))
+            self._backing_off(outlet)
         except Exception:
             log.exception("crawl of outlet %s failed", name)
         self.match_and_deliver()
+
+    def _backing_off(self, outlet: Outlet) -> bool:
+        """True while the outlet backs off; its next scheduled run is then moved to the end of the pause."""
+        _due, waiting = due_outlets(self.db, [outlet], dt.datetime.now(dt.timezone.utc))
+        if not waiting:
+            return False
+        _outlet, until, streak = waiting[0]
+        log.warning("outlet %s backs off until %s after %d failed crawl(s)", outlet.name, until.isoformat(timespec="seconds"), streak)
+        if self.scheduler is not None:
+            self.scheduler.modify_job(f"outlet:{outlet.name}", next_run_time=until)
+        return True
 
     def match_and_deliver(self) -> None:
         with self._alerting:
@@ -92,6 +110,7 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
         daemon.match_and_deliver, IntervalTrigger(seconds=DELIVERY_RETRY.total_seconds(), timezone=dt.timezone.utc),
         id="deliveries", misfire_grace_time=int(DELIVERY_RETRY.total_seconds()),
     )
+    daemon.scheduler = scheduler
     return scheduler
 
 

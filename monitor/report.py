@@ -16,11 +16,18 @@ def cycle_summary(report: CycleReport) -> str:
                 f"  {outlet.outlet:<16} new {outlet.count('newswatch/articles_new'):>3}  "
                 f"revised {outlet.count('newswatch/articles_revised'):>3}  "
                 f"unchanged {outlet.count('newswatch/articles_unchanged'):>3}  "
+                f"removed {outlet.count('newswatch/articles_removed'):>3}  "
                 f"known {outlet.count('newswatch/links_known'):>3}  "
-                f"requests {outlet.count('downloader/request_count'):>3}  [{outlet.finish_reason}; {errors}]"
+                f"requests {outlet.count('downloader/request_count'):>3}  "
+                f"not modified {outlet.count('newswatch/not_modified'):>3}  [{outlet.finish_reason}; {errors}]"
             )
         if report.crawl.worker_error:
             lines.append(f"  crawl worker: {report.crawl.worker_error}")
+    for outlet, until, streak in report.skipped:
+        lines.append(
+            f"  {outlet.name:<16} skipped: backing off until {until:%Y-%m-%d %H:%M:%S} UTC after {streak} failed crawl(s)"
+            " (--force crawls it anyway)"
+        )
     lines.append(f"  matched {report.matched.articles} article(s): {report.matched.alerts} new alert(s)")
     delivered = f"  delivered {report.delivered.sent} message(s)"
     if report.delivered.failed:
