@@ -202,3 +202,19 @@ def test_daemon_skips_a_backing_off_outlet_and_moves_its_next_run(tmp_path: Path
             assert _state(database_url, "borderland").error_streak == 1
         finally:
             db.close()
+
+
+def test_models_match_the_migrations(database_url) -> None:
+    """The crawl-state tables and columns exist exactly as storage/models.py declares them."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    db = Database(database_url)
+    try:
+        db.migrate()
+        with db.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        db.close()
