@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 KILL_GRACE_SECONDS = 10
 _running: set[subprocess.Popen] = set()
 _running_lock = threading.Lock()
+_stopping = threading.Event()
 
 
 @dataclass
@@ -73,7 +74,8 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
                 results.append(OutletResult(outlet.name, reason, {}, errors))
             else:
                 results.append(OutletResult(outlet.name, run.finish_reason, dict(run.stats), list(run.errors)))
-    record_health(db, {o.name: o for o in outlets}, results, started, config.settings.crawler.backoff_max)
+    if not _stopping.is_set():  # a crawl cut short by our own shutdown says nothing about the outlet
+        record_health(db, {o.name: o for o in outlets}, results, started, config.settings.crawler.backoff_max)
     return CrawlReport(job.cycle_id, results, worker_error)
 
 
@@ -111,6 +113,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 def stop_all_workers() -> None:
     """Used by the daemon on shutdown."""
+    _stopping.set()
     with _running_lock:
         running = list(_running)
     for process in running:

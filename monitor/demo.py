@@ -58,7 +58,7 @@ def _run(directory: Path, crawler_log_level: str) -> int:
             for message in receiver.received:
                 print(_format_alert(message))
             before = len(receiver.received)
-            print("\ncycle 2: the same outlets again (known articles are not refetched, nothing alerts twice)")
+            print("\ncycle 2: the same outlets again (indexes answer 304 Not Modified, no article is refetched, nothing alerts twice)")
             print(cycle_summary(run_cycle(config, db, matcher, log_level=crawler_log_level)))
             print(f"\nnew alerts in cycle 2: {len(receiver.received) - before}")
         finally:

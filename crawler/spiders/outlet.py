@@ -250,10 +250,11 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newswatch/indexes_failed")
         self.record_error(failure_kind(failure), url, failure.getErrorMessage())
 
-    def record_error(self, kind: str, url: str, message: str) -> None:
+    def record_error(self, kind: str, url: str, message: str, **extra: str) -> None:
+        """Count an error by kind and keep the first 100 for crawl_runs.errors (`extra`: e.g. retry_after)."""
         self.crawler.stats.inc_value(f"newswatch/errors/{kind}")
         if len(self.errors) < 100:
-            self.errors.append({"kind": kind, "url": url, "message": message[:500]})
+            self.errors.append({"kind": kind, "url": url, "message": message[:500], **extra})
         self.logger.warning("%s %s: %s", kind, url, message[:200])
 
     def closed(self, reason: str) -> None:
