@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from email.utils import format_datetime, parsedate_to_datetime
-
 
 def index_request_headers(
     etag: str | None,
@@ -40,15 +38,3 @@ def backoff_delay(every: dt.timedelta, error_streak: int, cap: dt.timedelta) -> 
     if error_streak <= 0:
         return dt.timedelta(0)
     return min(every * (2 ** min(error_streak, 32)), cap)
-
-
-def parse_http_date(value: str) -> dt.datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
-def http_date(when: dt.datetime) -> str:
-    return format_datetime(when.astimezone(dt.timezone.utc), usegmt=True)

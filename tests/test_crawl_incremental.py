@@ -207,3 +207,58 @@ def test_revisits_take_at_most_half_of_max_articles(tmp_path: Path) -> None:
             assert last_run(db, "borderland").stats.get("newswatch/revisits", 0) == 0
         finally:
             db.close()
+
+
+def test_unchanged_sitemap_index_still_asks_its_children_and_finds_their_new_links(tmp_path: Path, database_url) -> None:
+    root = copy_site(BORDERLAND, tmp_path)
+    (root / "sitemap-index.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        "  <sitemap><loc>{base}/news-sitemap.xml</loc></sitemap>\n</sitemapindex>\n",
+        encoding="utf-8",
+    )
+    with SiteServer(root) as site:
+        config = write_outlets_config(tmp_path, database_url, [{"name": "borderland", "sitemaps": [site.url("/sitemap-index.xml")]}])
+        crawl_once(config)
+        site.clear_log()
+        crawl_once(config)
+        assert [(s.path, s.status) for s in site.served if s.path != "/robots.txt"] == [("/sitemap-index.xml", 304), ("/news-sitemap.xml", 304)]
+
+        child = root / "news-sitemap.xml"
+        child.write_text(child.read_text(encoding="utf-8").replace(
+            "</urlset>", "  <url><loc>{base}/news/2023/06/shebekino-buses.html</loc></url>\n</urlset>"
+        ), encoding="utf-8")
+        site.clear_log()
+        crawl_once(config)
+        assert [(s.path, s.status) for s in site.served if s.path != "/robots.txt"] == [
+            ("/sitemap-index.xml", 304), ("/news-sitemap.xml", 200), ("/news/2023/06/shebekino-buses.html", 200)
+        ]
+        db = Database(database_url)
+        try:
+            assert last_run(db, "borderland").stats["newswatch/articles_new"] == 1
+        finally:
+            db.close()
+
+
+def test_an_article_that_failed_is_found_again_because_its_index_is_read_in_full(tmp_path: Path, database_url) -> None:
+    failing = {"on": True}
+
+    def flaky(handler) -> bool:
+        if not failing["on"]:
+            return False
+        handler.send_response(503)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return True
+
+    with SiteServer(BORDERLAND, {"/news/2023/06/shebekino-buses.html": flaky}) as site:
+        config = write_outlets_config(tmp_path, database_url, [{"name": "borderland", "feeds": [site.url("/feed.xml")]}])
+        crawl_once(config)
+        failing["on"] = False
+        site.clear_log()
+        crawl_once(config)
+        feed = [s for s in site.served if s.path == "/feed.xml"]
+        assert [(s.status, s.if_none_match) for s in feed] == [(200, None)]  # no validators: read in full
+        assert answered(site, 200) == ["/feed.xml", "/news/2023/06/shebekino-buses.html"]
+        site.clear_log()
+        crawl_once(config)
+        assert answered(site) == ["/feed.xml"] and answered(site, 304) == ["/feed.xml"]  # now complete: 304 again
