@@ -56,6 +56,14 @@ def child_sitemaps(session: Session, outlet: str, parent_url: str) -> list[str]:
     )
 
 
+def forget_child_sitemaps(session: Session, outlet: str, parent_url: str, keep: list[str]) -> None:
+    """A sitemap index was read in full: sitemaps it no longer lists are no longer its children."""
+    statement = update(FetchState).where(FetchState.outlet == outlet, FetchState.parent_url == parent_url)
+    if keep:
+        statement = statement.where(FetchState.url_key.not_in([key_of(url) for url in keep]))
+    session.execute(statement.values(parent_url=None))
+
+
 def record_index_fetch(session: Session, outlet: str, fetch: IndexFetch) -> None:
     """Remember an index answer: a 200 replaces the validators, a 304 keeps them."""
     key = key_of(fetch.url)

@@ -262,3 +262,24 @@ def test_an_article_that_failed_is_found_again_because_its_index_is_read_in_full
         site.clear_log()
         crawl_once(config)
         assert answered(site) == ["/feed.xml"] and answered(site, 304) == ["/feed.xml"]  # now complete: 304 again
+
+
+def test_a_sitemap_dropped_from_its_index_is_not_asked_for_again(tmp_path: Path) -> None:
+    root = copy_site(BORDERLAND, tmp_path)
+    index = root / "sitemap-index.xml"
+    entry = "  <sitemap><loc>{base}/%s</loc></sitemap>\n"
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    (root / "old-sitemap.xml").write_text((root / "news-sitemap.xml").read_text(encoding="utf-8"), encoding="utf-8")
+    index.write_text(head + entry % "news-sitemap.xml" + entry % "old-sitemap.xml" + "</sitemapindex>\n", encoding="utf-8")
+    with SiteServer(root) as site:
+        outlet = {"name": "borderland", "sitemaps": [site.url("/sitemap-index.xml")], "full_fetch_every": "1h"}
+        config = write_outlets_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", [outlet])
+        crawl_once(config)
+        index.write_text(head + entry % "news-sitemap.xml" + "</sitemapindex>\n", encoding="utf-8")
+        (root / "old-sitemap.xml").unlink()
+        site.clear_log()
+        crawl_once(config)  # the index changed: read in full, lists one child
+        assert answered(site) == ["/sitemap-index.xml", "/news-sitemap.xml"]
+        site.clear_log()
+        crawl_once(config)  # index unchanged: only the child it still lists is asked for
+        assert [(s.path, s.status) for s in site.served if s.path != "/robots.txt"] == [("/sitemap-index.xml", 304), ("/news-sitemap.xml", 304)]

@@ -27,6 +27,7 @@ from storage.archive import known_urls
 from storage.crawlstate import (
     IndexFetch,
     child_sitemaps,
+    forget_child_sitemaps,
     due_revisits,
     mark_removed,
     record_index_fetch,
@@ -56,6 +57,7 @@ class OutletSpider(scrapy.Spider):
         self._index_fetches: dict[str, IndexFetch] = {}  # saved when the spider closes
         self._incomplete: set[str] = set()  # indexes with links left unfetched: ask for them in full next time
         self._pending: Counter[str] = Counter()  # article requests not yet answered, by index
+        self._children: dict[str, list[str]] = {}  # sitemap index read in full -> the sitemaps it lists
 
     @property
     def db(self):
@@ -111,6 +113,7 @@ class OutletSpider(scrapy.Spider):
         if found.sitemaps and depth >= MAX_SITEMAP_DEPTH:
             self.record_error("bad_sitemap", response.url, f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
             return
+        self._children[response.meta["index_url"]] = list(found.sitemaps)
         for child in found.sitemaps:
             yield self._index_request(child, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=response.meta["index_url"])
 
@@ -248,6 +251,8 @@ class OutletSpider(scrapy.Spider):
             self._incomplete.add(request.meta["index_url"])  # its link must be seen again next cycle
         if request is not None and request.meta.get("role") in ("feed", "sitemap", "page"):
             self.crawler.stats.inc_value("newswatch/indexes_failed")
+            if request.meta.get("parent_url"):  # a child sitemap failed: read its index in full next time
+                self._incomplete.add(request.meta["parent_url"])
         self.record_error(failure_kind(failure), url, failure.getErrorMessage())
 
     def record_error(self, kind: str, url: str, message: str, **extra: str) -> None:
@@ -265,6 +270,8 @@ class OutletSpider(scrapy.Spider):
                 if url in self._incomplete or url in unanswered:
                     fetch = IndexFetch(**{**fetch.__dict__, "keep_validators": False})
                 record_index_fetch(session, self.outlet.name, fetch)
+            for parent, children in self._children.items():
+                forget_child_sitemaps(session, self.outlet.name, parent, keep=children)
 
 
 def _text(value: bytes | None) -> str | None:
