@@ -23,6 +23,12 @@ class CrawlSettings(BaseModel):
     timeout: Duration = Field(default=dt.timedelta(seconds=20), description="connect + read time per request")
     max_page_bytes: int = Field(default=5 * MIB, ge=64 * 1024, le=100 * MIB)
     cycle_timeout: Duration = Field(default=dt.timedelta(minutes=15), description="a crawl run is killed after this")
+    # hostile input (docs/robustness.md)
+    max_redirects: int = Field(default=5, ge=0, le=20, description="redirects followed per request")
+    extract_timeout: Duration = Field(default=dt.timedelta(seconds=10), description="wall-clock bound on one page's extraction")
+    retry_after_max: Pause = Field(
+        default=dt.timedelta(seconds=30), description="a 429/503 Retry-After up to this long is waited out once; longer gives up"
+    )
 
 
 class CrawlJob(BaseModel):

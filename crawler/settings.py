@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.job import CrawlJob
+from crawler.middlewares import hostile_input_settings
 
 BOT_NAME = "newswatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -42,7 +43,7 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "AUTOTHROTTLE_MAX_DELAY": AUTOTHROTTLE_MAX_DELAY,
         "CONCURRENT_REQUESTS_PER_DOMAIN": s.concurrency_per_site,
         "RETRY_TIMES": RETRY_TIMES,
-        "REDIRECT_MAX_TIMES": REDIRECT_MAX_TIMES,
+        "REDIRECT_MAX_TIMES": s.max_redirects,
         "DOWNLOAD_MAXSIZE": s.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_TIMEOUT": s.timeout.total_seconds(),
@@ -54,4 +55,5 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "LOG_INSTALL_ROOT_HANDLER": True,
         "NEWSWATCH_DATABASE": job.database,
         "NEWSWATCH_CYCLE_ID": job.cycle_id,
+        **hostile_input_settings(s),
     }

@@ -11,7 +11,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, SitemapLinks, feed_links, page_links, sitemap_links
-from crawler.errors import failure_kind
+from crawler.errors import failure_details, failure_kind
 from crawler.items import FetchedPage
 from crawler.outlets import Outlet
 from crawler.store import database
@@ -125,10 +125,10 @@ class OutletSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else ""
-        self.record_error(failure_kind(failure), url, failure.getErrorMessage())
+        self.record_error(failure_kind(failure), url, failure.getErrorMessage(), **failure_details(failure))
 
-    def record_error(self, kind: str, url: str, message: str) -> None:
+    def record_error(self, kind: str, url: str, message: str, **details: str) -> None:
         self.crawler.stats.inc_value(f"newswatch/errors/{kind}")
         if len(self.errors) < 100:
-            self.errors.append({"kind": kind, "url": url, "message": message[:500]})
+            self.errors.append({"kind": kind, "url": url, "message": message[:500], **details})
         self.logger.warning("%s %s: %s", kind, url, message[:200])
