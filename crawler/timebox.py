@@ -15,8 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class TimeLimitExceeded(Exception):
-    """The block ran longer than its bound."""
+REPEAT_SECONDS = 0.05
+
+
+class TimeLimitExceeded(BaseException):
+    """The block ran longer than its bound.
+
+    A BaseException (like KeyboardInterrupt) so that libraries' `except Exception:` cannot swallow it —
+    trafilatura wraps lxml parsing in one. The timer also repeats every REPEAT_SECONDS after expiry
+    until the block exits, so even a bare `except:` only delays the interruption.
+    """
 
 
 def can_bound() -> bool:
@@ -31,14 +39,20 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    fired = False
+
     def expired(_signum: int, _frame: object) -> None:
+        nonlocal fired
+        fired = True
         raise TimeLimitExceeded(f"took longer than {seconds:g}s")
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, expired)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
     try:
         yield
+        if fired:  # raised, swallowed by the code inside, and the block still ended: report it anyway
+            raise TimeLimitExceeded(f"took longer than {seconds:g}s")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
