@@ -94,7 +94,7 @@ NETWORK = [
     HostileOutlet("throttled", pages=["/t429-long/", "/t503-date/"], kinds=("throttled",)),
     HostileOutlet("patient", feeds=["/t429-short/feed.xml"]),  # Retry-After: 1, then a normal answer
     HostileOutlet("redirects", pages=["/loop/a"], kinds=("redirect_loop",)),
-    HostileOutlet("bomb", pages=["/bomb/"], kinds=("too_large",)),
+    HostileOutlet("bomb", pages=["/bomb/"], sitemaps=["/bomb/sitemap.xml.gz"], kinds=("too_large", "bad_sitemap")),
     HostileOutlet("huge", pages=["/huge/", "/huge-unannounced/"], kinds=("too_large",)),
 ]
 CONTENT = [
@@ -193,7 +193,9 @@ class HostileServer(LoopbackServer):
             target = "/loop/b" if path == "/loop/a" else "/loop/a"
             return self.send(h, b"", "text/plain", status=302, headers={"Location": base + target})
         if path == "/bomb/":
-            return self.gzip_bomb(h)
+            return self.gzip_bomb(h, content_encoding=True)
+        if path == "/bomb/sitemap.xml.gz":
+            return self.gzip_bomb(h, content_encoding=False)
         if path == "/huge/":
             return self.huge(h, announce=True)
         if path == "/huge-unannounced/":
@@ -303,12 +305,15 @@ class HostileServer(LoopbackServer):
             sent += len(piece)
         h.close_connection = True
 
-    def gzip_bomb(self, h: BaseHTTPRequestHandler) -> None:
-        """2 GiB of zeros as a Content-Encoding: gzip page of about 2 MB, generated block by block."""
+    def gzip_bomb(self, h: BaseHTTPRequestHandler, content_encoding: bool) -> None:
+        """2 GiB of zeros in about 2 MB of gzip, generated block by block: a Content-Encoding: gzip page, or a .gz file."""
         header, block, tail = _bomb_parts()
         h.send_response(200)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Content-Encoding", "gzip")
+        if content_encoding:
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Encoding", "gzip")
+        else:
+            h.send_header("Content-Type", "application/gzip")
         h.send_header("Content-Length", str(len(header) + len(block) * BOMB_BLOCKS + len(tail)))
         h.end_headers()
         h.wfile.write(header)
