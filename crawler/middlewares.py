@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import time
 from typing import Any
 
 from scrapy import Request
@@ -46,12 +47,16 @@ def parse_retry_after(value: str | bytes | None, now: dt.datetime) -> dt.datetim
 class RetryAfterMiddleware:
     """A 429/503 with Retry-After: wait it out once when short, else give up for this cycle (Throttled).
 
-    Without a readable Retry-After the response passes on to Scrapy's RetryMiddleware as before.
+    "Short" means at most NEWSWATCH_RETRY_AFTER_MAX and ending before the crawl's own time limit
+    (CLOSESPIDER_TIMEOUT). Without a readable Retry-After the response passes on to Scrapy's
+    RetryMiddleware as before.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.max_wait = crawler.settings.getfloat("NEWSWATCH_RETRY_AFTER_MAX", 30.0)
+        close_after = crawler.settings.getfloat("CLOSESPIDER_TIMEOUT", 0)
+        self.deadline = time.monotonic() + close_after if close_after > 0 else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
@@ -66,7 +71,8 @@ class RetryAfterMiddleware:
             return response
         wait = (until - now).total_seconds()
         stats = self.crawler.stats
-        if not request.meta.get(WAITED) and wait <= self.max_wait:
+        within_cycle = self.deadline is None or time.monotonic() + wait < self.deadline
+        if not request.meta.get(WAITED) and wait <= self.max_wait and within_cycle:
             stats.inc_value("newswatch/retry_after_waited")
             await sleep(max(wait, 0.0))
             retry = request.replace(dont_filter=True)

@@ -146,3 +146,23 @@ def test_malformed_feed_without_links_is_an_error() -> None:
 def test_malformed_feed_keeps_the_links_it_could_read() -> None:
     body = b'<rss version="2.0"><channel><item><link>http://127.0.0.1/a-1.html</link></item><item><title>broken &amp</item>'
     assert feed_links(body, "http://127.0.0.1/feed.xml") == ["http://127.0.0.1/a-1.html"]
+
+
+def test_example_crawler_section_lists_the_defaults() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from crawler.job import CrawlSettings
+
+    example = yaml.safe_load((Path(__file__).resolve().parents[1] / "examples" / "newswatch.yaml").read_text(encoding="utf-8"))
+    assert CrawlSettings.model_validate(example["crawler"]) == CrawlSettings()
+    assert set(example["crawler"]) == set(CrawlSettings.model_fields)
+
+
+def test_sub_second_bounds_survive_the_trip_to_the_worker() -> None:
+    from crawler.job import CrawlSettings
+
+    settings = CrawlSettings.model_validate({"extract_timeout": "0.8s", "timeout": "1.5s"})
+    again = CrawlSettings.model_validate_json(settings.model_dump_json())
+    assert again.extract_timeout.total_seconds() == 0.8 and again.timeout.total_seconds() == 1.5
