@@ -227,3 +227,25 @@ def test_hostile_records_in_postgresql(tmp_path: Path, database_url: str, hostil
     titles = [a.title for a in cycle.articles("charsets")]
     assert titles == [CHARSET_TITLE] * len(CHARSET_PAGES)
     assert len(cycle.articles("wire")) == WIRE_ARTICLES
+
+
+def test_raw_bytes_and_header_are_archived_so_a_page_can_be_decoded_again(content_cycle: Cycle) -> None:
+    from crawler.extract import extract_article
+
+    db = Database(content_cycle.database_url)
+    try:
+        with db.session() as s:
+            rows = s.execute(
+                select(Revision.fetched_url, Revision.content_type, Revision.raw_html, Revision.text)
+                .join(Article, Article.id == Revision.article_id)
+                .where(Article.outlet == "charsets")
+            ).all()
+    finally:
+        db.close()
+    assert len(rows) == len(CHARSET_PAGES)
+    for url, content_type, raw, text in rows:
+        path = "/" + url.split("/", 3)[3]
+        encoding, header, _meta = CHARSET_PAGES[path]
+        assert content_type == header  # the lying header is kept as it was sent
+        assert "Козинка" in raw.decode(encoding)  # the bytes as sent, in their own charset, not re-encoded
+        assert extract_article(raw, url, content_type).text == text  # decoding again gives the same text
