@@ -8,6 +8,7 @@ a single long C call (one lxml parse) finishes first, which is why page size is 
 """
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 
 
 REPEAT_SECONDS = 0.05
+log = logging.getLogger(__name__)
+_warned_unbounded = False
 
 
 class TimeLimitExceeded(BaseException):
@@ -35,6 +38,10 @@ def can_bound() -> bool:
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise TimeLimitExceeded inside the block once `seconds` have passed (no bound when <= 0 or not can_bound())."""
+    global _warned_unbounded
+    if seconds > 0 and not can_bound() and not _warned_unbounded:
+        _warned_unbounded = True
+        log.warning("time limits need the main thread of a POSIX process; %s runs without one", threading.current_thread().name)
     if seconds <= 0 or not can_bound():
         yield
         return

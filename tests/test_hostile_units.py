@@ -166,3 +166,23 @@ def test_sub_second_bounds_survive_the_trip_to_the_worker() -> None:
     settings = CrawlSettings.model_validate({"extract_timeout": "0.8s", "timeout": "1.5s"})
     again = CrawlSettings.model_validate_json(settings.model_dump_json())
     assert again.extract_timeout.total_seconds() == 0.8 and again.timeout.total_seconds() == 1.5
+
+
+def test_time_limit_off_the_main_thread_runs_unbounded_and_says_so(caplog, monkeypatch) -> None:
+    import threading
+
+    from crawler import timebox
+
+    monkeypatch.setattr(timebox, "_warned_unbounded", False)
+    results: list[str] = []
+
+    def work() -> None:
+        with time_limit(0.05):
+            time.sleep(0.1)
+        results.append("finished")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert results == ["finished"]
+    assert "time limits need the main thread" in caplog.text
