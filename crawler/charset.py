@@ -80,13 +80,10 @@ def _decodes(body: bytes, encoding: str) -> bool:
 
 
 def _less_garbled(body: bytes, meta: str, http: str) -> str:
-    """'meta' or 'http': which declaration gives the more plausible text (ties: the page's own)."""
-    matches = charset_normalizer.from_bytes(body[:DETECT_BYTES], cp_isolation=[meta, http])
-    best = matches.best()
-    if best is not None and _name(best.encoding) == http and _name(http) != _name(meta):
-        meta_match = next((m for m in matches if _name(m.encoding) == meta), None)
-        if meta_match is None or best.chaos < meta_match.chaos:
-            return "http"
+    """'meta' or 'http': which of two clean-decoding declarations gives the more plausible text (ties: the page's own)."""
+    chaos = {_name(m.encoding): m.chaos for m in charset_normalizer.from_bytes(body[:DETECT_BYTES], cp_isolation=[meta, http])}
+    if http in chaos and chaos[http] < chaos.get(meta, float("inf")):
+        return "http"
     return "meta"
 
 
