@@ -240,7 +240,7 @@ class HostileServer(LoopbackServer):
         if path == "/slowparse/feed.xml":
             return self.send(h, rss(base, ["/slowparse/story-1.html"]), "application/rss+xml")
         if path == "/slowparse/story-1.html":
-            paragraph = "<p>" + " ".join(PARAGRAPHS_EN) + f" (paragraph {{}})</p>\n"
+            paragraph = "<p>" + " ".join(PARAGRAPHS_EN) + " (paragraph {})</p>\n"
             body = "".join(paragraph.format(i) for i in range(4500))  # about 3 MB of flat, distinct paragraphs
             return self.send(h, f"<html><body><article>{body}</article></body></html>".encode(), "text/html; charset=utf-8")
         if path == "/gz/sitemap-index.xml":
