@@ -39,13 +39,13 @@ class SitemapLinks:
 def feed_links(body: bytes, base_url: str) -> list[str]:
     """Entry links of an RSS 0.9x/1.0/2.0 or Atom feed, in feed order."""
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
-    if parsed.bozo and not parsed.entries:
-        raise DiscoveryError(f"not a readable feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
     links: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or _url_or_none(entry.get("id"))
         if link:
             links.append(urljoin(base_url, link.strip()))
+    if parsed.bozo and not links:  # broken XML that yielded nothing usable (recovered entries are kept)
+        raise DiscoveryError(f"not a readable feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
     return links
 
 

@@ -9,11 +9,14 @@ from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
-from w3lib.encoding import html_to_unicode
+from lxml import etree
 
+from crawler.charset import decode_page
+from crawler.timebox import TimeLimitExceeded, time_limit
 from crawler.urls import same_site
 
 MIN_TEXT_CHARS = 200
+LXML_MAX_DEPTH = 255  # libxml2's HTML parser drops what is nested deeper than this
 WHITESPACE = re.compile(r"\s+")
 PUBLISHED_XPATHS = (
     "//meta[@property='article:published_time']/@content",
@@ -43,6 +46,20 @@ class ExtractedArticle:
 class NotAnArticle(Exception):
     """The page has no main text worth archiving (an index page, an error page, an empty shell)."""
 
+    kind = "not_an_article"
+
+
+class HtmlTooDeep(NotAnArticle):
+    """No main text, and the markup is nested deeper than the HTML parser follows (hostile or broken)."""
+
+    kind = "html_too_deep"
+
+
+class ExtractTimeout(NotAnArticle):
+    """Extraction took longer than its bound (crawler.extract_timeout)."""
+
+    kind = "extract_timeout"
+
 
 def text_hash(text: str) -> str:
     """Hash of the text with white space folded: re-wrapped text is the same text."""
@@ -50,13 +67,23 @@ def text_hash(text: str) -> str:
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """Bytes to text: BOM, then HTTP charset, then <meta charset>, then detection."""
-    _encoding, text = html_to_unicode(content_type, body)
-    return text
+    """Bytes to text: see crawler/charset.py for the order of evidence (BOM, UTF-8, declarations, detection)."""
+    return decode_page(body, content_type).text
 
 
-def extract_article(body: bytes, url: str, content_type: str | None = None) -> ExtractedArticle:
-    """Extract main text (never comments) and metadata; raises NotAnArticle when there is no main text."""
+def extract_article(body: bytes, url: str, content_type: str | None = None, timeout: float = 0) -> ExtractedArticle:
+    """Extract main text (never comments) and metadata; raises NotAnArticle when there is no main text.
+
+    With `timeout` > 0 the whole extraction is bounded in wall-clock time (ExtractTimeout).
+    """
+    try:
+        with time_limit(timeout):
+            return _extract(body, url, content_type)
+    except TimeLimitExceeded:
+        raise ExtractTimeout(f"extraction took longer than {timeout:g}s") from None
+
+
+def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedArticle:
     html = decode_html(body, content_type)
     doc = trafilatura.bare_extraction(
         html,
@@ -67,12 +94,14 @@ def extract_article(body: bytes, url: str, content_type: str | None = None) -> E
         with_metadata=True,
         deduplicate=False,
     )
+    tree = _parse(html)
     if doc is None or not (doc.text or "").strip():
+        if _depth(tree) >= LXML_MAX_DEPTH:
+            raise HtmlTooDeep(f"no main text; elements nested {LXML_MAX_DEPTH}+ deep, deeper content is dropped by the parser")
         raise NotAnArticle("no main text found")
     text = doc.text.strip()
     if len(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"main text too short ({len(text)} characters)")
-    tree = _parse(html)
     return ExtractedArticle(
         text=text,
         title=(doc.title or "").strip() or None,
@@ -89,6 +118,16 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
         return lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return None
+
+
+def _depth(tree: lxml.html.HtmlElement | None) -> int:
+    depth = deepest = 0
+    if tree is None:
+        return 0
+    for event, _element in etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _first(tree: lxml.html.HtmlElement | None, xpaths: tuple[str, ...]) -> str | None:

@@ -55,6 +55,12 @@ class CrawlSettings(BaseModel):
             return self.user_agent
         product = TRAILING_COMMENT.sub("", self.user_agent).strip()
         return f"{product} (+{self.contact})"
+    # hostile input (docs/robustness.md)
+    max_redirects: int = Field(default=5, ge=0, le=20, description="redirects followed per request")
+    extract_timeout: Duration = Field(default=dt.timedelta(seconds=10), description="wall-clock bound on one page's extraction")
+    retry_after_max: Pause = Field(
+        default=dt.timedelta(seconds=30), description="a 429/503 Retry-After up to this long is waited out once; longer gives up"
+    )
 
 
 class CrawlJob(BaseModel):

@@ -44,6 +44,7 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db = _archive_of(crawler)
+        self.extract_timeout = crawler.settings.getfloat("NEWSWATCH_EXTRACT_TIMEOUT", 0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -52,9 +53,9 @@ class ArchivePipeline:
     def process_item(self, item: FetchedPage) -> FetchedPage:
         spider = self.crawler.spider
         try:
-            extracted = extract_article(item.body, item.url, item.content_type)
-        except NotAnArticle as exc:
-            spider.record_error("not_an_article", item.url, str(exc))
+            extracted = extract_article(item.body, item.url, item.content_type, self.extract_timeout)
+        except NotAnArticle as exc:  # also ExtractTimeout and HtmlTooDeep, each with its own kind
+            spider.record_error(exc.kind, item.url, str(exc))
             raise DropItem(f"not an article: {exc}") from None
         canonical = normalize_url(extracted.canonical_url or item.url)
         page = ArchivedPage(

@@ -5,6 +5,7 @@ from typing import Any
 
 from crawler.job import CrawlJob
 from crawler.outlets import Outlet
+from crawler.middlewares import hostile_input_settings
 
 BOT_NAME = "newswatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -43,7 +44,7 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "AUTOTHROTTLE_MAX_DELAY": AUTOTHROTTLE_MAX_DELAY,
         "CONCURRENT_REQUESTS_PER_DOMAIN": s.concurrency_per_site,
         "RETRY_TIMES": RETRY_TIMES,
-        "REDIRECT_MAX_TIMES": REDIRECT_MAX_TIMES,
+        "REDIRECT_MAX_TIMES": s.max_redirects,
         "DOWNLOAD_MAXSIZE": s.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "DOWNLOAD_TIMEOUT": s.timeout.total_seconds(),
@@ -55,6 +56,7 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "LOG_INSTALL_ROOT_HANDLER": True,
         "NEWSWATCH_DATABASE": job.database,
         "NEWSWATCH_CYCLE_ID": job.cycle_id,
+        **hostile_input_settings(s),
     }
 
 

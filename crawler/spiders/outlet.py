@@ -16,7 +16,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, SitemapLinks, feed_links, page_links, sitemap_links
-from crawler.errors import failure_kind
+from crawler.errors import failure_details, failure_kind
 from crawler.items import FetchedPage
 from crawler.linkfilter import LinkFilter
 from crawler.outlets import Outlet
@@ -253,7 +253,7 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newswatch/indexes_failed")
             if request.meta.get("parent_url"):  # a child sitemap failed: read its index in full next time
                 self._incomplete.add(request.meta["parent_url"])
-        self.record_error(failure_kind(failure), url, failure.getErrorMessage())
+        self.record_error(failure_kind(failure), url, failure.getErrorMessage(), **failure_details(failure))
 
     def record_error(self, kind: str, url: str, message: str, **extra: str) -> None:
         """Count an error by kind and keep the first 100 for crawl_runs.errors (`extra`: e.g. retry_after)."""
