@@ -146,6 +146,20 @@ def test_throttled_error_carries_retry_after(network_cycle: Cycle) -> None:
     assert network_cycle.server.counts["/t503-date/"] == 1
 
 
+def test_throttled_outlet_is_not_asked_again_before_its_retry_after(network_cycle: Cycle) -> None:
+    """The middleware's `throttled` record reaches the outlet's backoff (docs/crawling.md, Backoff)."""
+    from storage.crawlstate import outlet_state
+
+    db = Database(network_cycle.database_url)
+    try:
+        with db.session() as session:
+            state = outlet_state(session, "throttled")
+            assert state is not None and state.backoff_until is not None
+            assert state.backoff_until >= dt.datetime(2100, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+    finally:
+        db.close()
+
+
 def test_short_retry_after_is_waited_out_once(network_cycle: Cycle) -> None:
     assert network_cycle.server.counts["/t429-short/story-1.html"] == 2
     assert [a.title for a in network_cycle.articles("patient")] == ["Waited politely"]
