@@ -1,31 +1,62 @@
-"""Matching articles against watches: whole words and phrases, case- and script-aware (pure)."""
+"""Matching articles against watches (pure).
+
+Every alias of every entity and every phrase, in every spelling (transliterations included), is a
+key of one Aho-Corasick automaton over the normalised words of a field. One pass per field finds
+all candidates; each candidate is checked word by word (inflections, wildcards); only watches
+with at least one hit (or with a regular expression) have their boolean logic evaluated. So the
+cost of matching grows with the text and the number of hits, hardly with the number of watches.
+"""
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Any
 
-from rules.model import Watch
+import ahocorasick
+
+from rules.conditions import Group, Near, Regex, Term, WatchLogic
+from rules.model import DEFAULT_FIELDS, FIELD_NAMES, Watch
+from rules.patterns import AliasPattern, compile_alias
 from rules.ruleset import RuleSet
-from rules.text import Token, phrase_tokens, tokenize
+from rules.text import WORD, lead_of, normalize_word, tokenize, words
+from rules.translit import variants
 
-FIELDS = ("title", "text")
+FIELDS = ("title", "text")  # the default scope, kept for callers of the first version
+MAX_REGEX_HITS = 100  # per pattern and field: enough to explain and count, bounded on hostile text
 
 
 @dataclass(frozen=True)
 class Document:
-    """What a watch is matched against: the article's title and main text, nothing else."""
+    """What a watch is matched against: the article's fields and what the filters look at."""
 
     title: str
     text: str
+    lead: str | None = None  # None: the first paragraph of `text`
+    url: str = ""
+    authors: tuple[str, ...] | list[str] = ()
+    outlet: str = ""
+    language: str = ""
+
+    def field(self, name: str) -> str:
+        if name == "lead":
+            return lead_of(self.text) if self.lead is None else self.lead
+        if name == "author":
+            return "\n".join(self.authors)
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)
 class Hit:
-    term: str  # as written in the watch (entity id or phrase)
-    alias: str  # the alias or phrase that matched
-    field: str  # title or text
+    term: str  # as written in the watch (entity id, phrase or pattern)
+    alias: str  # the alias, phrase or pattern that matched, as written
+    field: str  # title, lead, text, url or author
     start: int  # character offsets in that field
     end: int
+    word: int = 0  # position in the field, in words from 0
+    found: str = ""  # the text as it appears in the article
+    spelling: str = ""  # the spelling that matched, when it was generated (a transliteration)
 
 
 @dataclass(frozen=True)
@@ -38,33 +69,44 @@ class WatchResult:
         """The aliases and phrases that matched, as written in the rules."""
         return list(dict.fromkeys(hit.alias for hit in self.hits))
 
+    @property
+    def matched(self) -> list[str]:
+        """Each alias that matched, with the form found when it differs: `Пономарёв («Пономарёва»)`."""
+        found: dict[str, list[str]] = {}
+        for hit in self.hits:
+            forms = found.setdefault(hit.alias, [])
+            if hit.found and " ".join(n.norm for n in tokenize(hit.found)) != " ".join(n.norm for n in tokenize(hit.alias.lstrip("="))):
+                if hit.found not in forms:
+                    forms.append(hit.found)
+        return [f"{alias} ({', '.join('«' + f + '»' for f in forms[:3])})" if forms else alias for alias, forms in found.items()]
 
-@dataclass(frozen=True)
-class _Term:
-    term: str
-    aliases: tuple[tuple[str, tuple[str, ...]], ...]  # (alias as written, its tokens)
 
+@dataclass
+class _Field:
+    """One field of one document: its normalised words, and (on demand) their offsets in the original."""
 
-class _Index:
-    """Positions of each normalised word in each field of one document."""
+    text: str
+    words: list[str]
+    _spans: list[tuple[int, int]] | None = None
 
-    def __init__(self, document: Document) -> None:
-        self.tokens: dict[str, list[Token]] = {name: tokenize(getattr(document, name)) for name in FIELDS}
-        self.positions: dict[str, dict[str, list[int]]] = {}
-        for name, tokens in self.tokens.items():
-            positions: dict[str, list[int]] = defaultdict(list)
-            for i, token in enumerate(tokens):
-                positions[token.norm].append(i)
-            self.positions[name] = positions
+    @classmethod
+    def of(cls, text: str) -> _Field:
+        return cls(text, words(text))
 
-    def find(self, words: tuple[str, ...]) -> tuple[str, int, int] | None:
-        """First occurrence of the word sequence: (field, start offset, end offset)."""
-        for name in FIELDS:
-            tokens = self.tokens[name]
-            for i in self.positions[name].get(words[0], ()):
-                if tuple(t.norm for t in tokens[i : i + len(words)]) == words:
-                    return name, tokens[i].start, tokens[i + len(words) - 1].end
-        return None
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            spans = [m.span() for m in WORD.finditer(self.text)]
+            if len(spans) != len(self.words):  # the fast normalisation split differently: use the exact one
+                tokens = tokenize(self.text)
+                self.words = [t.norm for t in tokens]
+                spans = [(t.start, t.end) for t in tokens]
+            self._spans = spans
+        return self._spans
+
+    def joined(self) -> tuple[str, list[int]]:
+        """The words joined by single spaces (with a space either side), and where each word starts."""
+        lengths = list(accumulate((len(w) + 1 for w in self.words), initial=1))
+        return " " + " ".join(self.words) + " ", lengths[:-1]
 
 
 class Matcher:
@@ -72,51 +114,250 @@ class Matcher:
 
     def __init__(self, rules: RuleSet) -> None:
         self.watches = rules.watches
-        self._terms: dict[str, _Term] = {}
-        for watch in rules.watches:
-            for term in (*watch.all_, *watch.any_, *watch.none):
-                if term not in self._terms:
-                    entity = rules.entities.get(term)
-                    aliases = entity.aliases if entity is not None else [term]
-                    compiled = tuple((a, phrase_tokens(a)) for a in aliases if phrase_tokens(a))
-                    self._terms[term] = _Term(term, compiled)
+        self.logic: list[WatchLogic] = [rules.logic[w.id] for w in rules.watches if w.id in rules.logic]
+        self.patterns: list[AliasPattern] = []
+        self.entity_patterns: dict[str, list[tuple[str, Any]]] = {}
+        self.candidates: dict[str, list[int]] = defaultdict(list)  # term key → indexes of watches using it
+        self.always: list[int] = []  # watches with a regular expression: evaluated for every document
+        self.fields: set[str] = set()
+        self._compile(rules)
+        for i, logic in enumerate(self.logic):
+            for key in logic.terms:
+                self.candidates[key].append(i)
+            if logic.has_regex or any(key in self.entity_patterns for key in logic.terms):
+                self.always.append(i)
+            self.fields |= _fields_of(logic.root)
+        self.automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for index, pattern in enumerate(self.patterns):
+            by_key[pattern.key()].append(index)
+        self.key_lengths = [len(pattern.key()) for pattern in self.patterns]
+        for key, indexes in by_key.items():
+            self.automaton.add_word(key, tuple(indexes))
+        if by_key:
+            self.automaton.make_automaton()
 
-    def _hit(self, index: _Index, term: str) -> Hit | None:
-        for alias, words in self._terms[term].aliases:
-            found = index.find(words)
-            if found is not None:
-                return Hit(term, alias, *found)
-        return None
+    def _compile(self, rules: RuleSet) -> None:
+        from rules.conditions import compile_regex
+
+        used = {key for logic in self.logic for key in logic.terms}
+        for key in sorted(used):
+            kind, _, name = key.partition(":")
+            if kind == "entity":
+                entity = rules.entities[name]
+                aliases, inflect, transliterate = entity.aliases, entity.inflect, entity.transliterate
+                if entity.patterns:
+                    self.entity_patterns[key] = [(p, compile_regex(p)) for p in entity.patterns]
+            else:
+                aliases, inflect, transliterate = [name], True, False
+            seen: set[tuple] = set()
+            for alias in aliases:
+                spellings = variants(alias) if transliterate and not alias.startswith("=") else [alias]
+                for spelling in spellings:
+                    pattern = compile_alias(key, alias, spelling, inflect)
+                    if pattern.words and (pattern.words, alias) not in seen:
+                        seen.add((pattern.words, alias))
+                        self.patterns.append(pattern)
+
+    def _term_hits(self, document: Document) -> tuple[dict[str, list[Hit]], dict[str, _Field]]:
+        found: dict[str, list[Hit]] = defaultdict(list)
+        fields: dict[str, _Field] = {}
+        for name in FIELD_NAMES:
+            if name not in self.fields:
+                continue
+            current = _Field.of(document.field(name))
+            fields[name] = current
+            if not current.words or not self.patterns:
+                continue
+            raw = self._scan(current)
+            if raw:
+                fast_words = current.words
+                spans = current.spans()
+                if current.words is not fast_words:  # re-tokenised exactly: scan the exact words
+                    raw = self._scan(current)
+                for index, pattern in raw:
+                    start, end = spans[index][0], spans[index + len(pattern.words) - 1][1]
+                    spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
+                    found[pattern.term].append(
+                        Hit(_label(pattern.term), pattern.alias, name, start, end, index, current.text[start:end], spelling)
+                    )
+        return found, fields
+
+    def _scan(self, current: _Field) -> list[tuple[int, AliasPattern]]:
+        joined, starts = current.joined()
+        out: list[tuple[int, AliasPattern]] = []
+        for end, indexes in self.automaton.iter(joined):
+            for i in indexes:
+                pattern = self.patterns[i]
+                begin = end - self.key_lengths[i] + 2  # the key's leading space is not part of a word
+                index = bisect.bisect_left(starts, begin)
+                if index < len(starts) and starts[index] == begin and pattern.matches_at(current.words, index):
+                    out.append((index, pattern))
+        return out
 
     def match(self, document: Document) -> list[WatchResult]:
         """The watches this document satisfies, each with the hits that satisfied it."""
-        index = _Index(document)
-        cache: dict[str, Hit | None] = {}
+        return [result for result, ok in self._evaluate(document) if ok]
 
-        def hit(term: str) -> Hit | None:
-            if term not in cache:
-                cache[term] = self._hit(index, term)
-            return cache[term]
+    def explain(self, document: Document) -> list[tuple[WatchResult, bool, str]]:
+        """Every watch: its result (with every hit found for its terms), whether it matched, and why not."""
+        return [(result, ok, reason) for result, ok, reason in self._evaluate(document, explain=True)]
 
-        results = []
-        for watch in self.watches:
-            all_hits = [hit(t) for t in watch.all_]
-            if any(h is None for h in all_hits):
+    def _evaluate(self, document: Document, explain: bool = False) -> list:
+        term_hits, fields = self._term_hits(document)
+        todo = set(self.always)
+        for key in term_hits:
+            todo.update(self.candidates.get(key, ()))
+        evaluator = _Evaluator(document, term_hits, fields, self.entity_patterns)
+        out = []
+        for i, logic in enumerate(self.logic):
+            if i not in todo and not explain:
                 continue
-            any_hits = [h for h in (hit(t) for t in watch.any_) if h is not None]
-            if watch.any_ and not any_hits:
-                continue
-            if any(hit(t) is not None for t in watch.none):
-                continue
-            hits = sorted([h for h in all_hits if h] + any_hits, key=lambda h: (FIELDS.index(h.field), h.start))
-            results.append(WatchResult(watch, hits))
-        return results
+            ok, hits, reason = evaluator.watch(logic) if i in todo else (False, [], "none of its terms was found")
+            hits = sorted(set(hits), key=lambda h: (FIELD_NAMES.index(h.field), h.start))
+            result = WatchResult(logic.watch, hits)
+            out.append((result, ok, reason) if explain else (result, ok))
+        return out
+
+
+def _label(key: str) -> str:
+    return key.partition(":")[2]
+
+
+def _fields_of(condition) -> set[str]:
+    found = set(condition.fields)
+    if isinstance(condition, (Group, Near)):
+        for item in condition.items:
+            found |= _fields_of(item)
+    return found
+
+
+class _Evaluator:
+    """The boolean logic of the watches over the hits of one document."""
+
+    def __init__(self, document: Document, term_hits: dict[str, list[Hit]], fields: dict[str, _Field], entity_patterns) -> None:
+        self.document, self.term_hits, self.fields, self.entity_patterns = document, term_hits, fields, entity_patterns
+        self._regex_cache: dict[tuple[str, str], list[Hit]] = {}
+
+    def watch(self, logic: WatchLogic) -> tuple[bool, list[Hit], str]:
+        watch = logic.watch
+        if watch.outlets and self.document.outlet not in watch.outlets:
+            return False, [], f"outlet {self.document.outlet or '(none)'} is not in {', '.join(watch.outlets)}"
+        if watch.languages and (self.document.language or "").lower() not in watch.languages:
+            return False, [], f"language {self.document.language or '(unknown)'} is not in {', '.join(watch.languages)}"
+        hits, reason = self.condition(logic.root)
+        if hits is None:
+            return False, self._all_hits(logic.root), reason
+        mentions = len({(h.field, h.start) for h in hits})
+        if mentions < watch.min_mentions:
+            return False, hits, f"{mentions} mention(s), min_mentions is {watch.min_mentions}"
+        return True, hits, ""
+
+    def _all_hits(self, condition) -> list[Hit]:
+        """Every hit of every term under a condition (to explain a watch that did not match)."""
+        if isinstance(condition, (Group, Near)):
+            return [h for item in condition.items for h in self._all_hits(item)]
+        return self.leaf(condition)
+
+    def leaf(self, condition: Term | Regex) -> list[Hit]:
+        if isinstance(condition, Regex):
+            return [h for name in condition.fields for h in self._regex(condition.pattern, condition.pattern, condition.compiled, name)]
+        hits = [h for h in self.term_hits.get(condition.key, ()) if h.field in condition.fields]
+        for pattern, compiled in self.entity_patterns.get(condition.key, ()):
+            for name in condition.fields:
+                hits.extend(self._regex(condition.label, pattern, compiled, name))
+        return hits
+
+    def _regex(self, term: str, pattern: str, compiled, name: str) -> list[Hit]:
+        key = (pattern, name)
+        if key not in self._regex_cache:
+            current = self.fields.get(name) or _Field.of(self.document.field(name))
+            hits: list[Hit] = []
+            starts: list[int] | None = None
+            for n, match in enumerate(compiled.finditer(current.text)):
+                if n >= MAX_REGEX_HITS:
+                    break
+                if match.end() == match.start():
+                    continue
+                starts = starts if starts is not None else [s for s, _e in current.spans()]
+                word = max(bisect.bisect_right(starts, match.start()) - 1, 0)
+                hits.append(Hit(term, f"re:{pattern}", name, match.start(), match.end(), word, match.group()))
+            self._regex_cache[key] = hits
+        return self._regex_cache[key]
+
+    def condition(self, condition) -> tuple[list[Hit] | None, str]:
+        """The hits that satisfy a condition, or None and the reason it is not satisfied."""
+        if isinstance(condition, (Term, Regex)):
+            hits = self.leaf(condition)
+            return (hits, "") if hits else (None, f"{_describe(condition)} not found in {', '.join(condition.fields)}")
+        if isinstance(condition, Near):
+            return self.near(condition)
+        results = [self.condition(item) for item in condition.items]
+        if condition.op == "all":
+            for hits, reason in results:
+                if hits is None:
+                    return None, reason
+            return [h for hits, _ in results for h in hits], ""
+        if condition.op == "any":
+            found = [h for hits, _ in results if hits is not None for h in hits]
+            if any(hits is not None for hits, _ in results):
+                return found, ""
+            return None, "none of " + ", ".join(_describe(i) for i in condition.items) + " found"
+        for item, (hits, _) in zip(condition.items, results):
+            if hits is not None:
+                return None, f"excluded: {_describe(item)} found"
+        return [], ""
+
+    def near(self, condition: Near) -> tuple[list[Hit] | None, str]:
+        per_term = [self.leaf(item) for item in condition.items]
+        best: list[Hit] | None = None
+        for name in condition.fields:
+            events = sorted(((h.word, i, h) for i, hits in enumerate(per_term) for h in hits if h.field == name), key=lambda e: (e[0], e[1]))
+            window = _smallest_window(events, len(per_term))
+            if window is not None and window[0] <= condition.within:
+                best = (best or []) + window[1]
+        if best is not None:
+            return best, ""
+        return None, f"{' and '.join(_describe(i) for i in condition.items)} not within {condition.within} words of each other"
+
+
+def _smallest_window(events: list[tuple[int, int, Hit]], kinds: int) -> tuple[int, list[Hit]] | None:
+    """The narrowest run of word positions that contains a hit of every term: (span in words, hits)."""
+    count: dict[int, int] = defaultdict(int)
+    best: tuple[int, list[Hit]] | None = None
+    left = 0
+    for right, (word, kind, _hit) in enumerate(events):
+        count[kind] += 1
+        while len(count) == kinds:
+            span = word - events[left][0]
+            if best is None or span < best[0]:
+                best = (span, [e[2] for e in events[left : right + 1]])
+            count[events[left][1]] -= 1
+            if count[events[left][1]] == 0:
+                del count[events[left][1]]
+            left += 1
+    return best
+
+
+def _describe(condition) -> str:
+    if isinstance(condition, Term):
+        return condition.label
+    if isinstance(condition, Regex):
+        return f"re:{condition.pattern}"
+    if isinstance(condition, Near):
+        return "near(" + ", ".join(_describe(i) for i in condition.items) + ")"
+    return f"{condition.op}(" + ", ".join(_describe(i) for i in condition.items) + ")"
 
 
 def snippet(document: Document, hits: list[Hit], width: int = 240) -> str:
-    """About `width` characters of main text around the first hit in the text, cut at word boundaries."""
+    """About `width` characters of main text around a hit in the text, cut at word boundaries.
+
+    The first hit of a term the title does not already show is preferred: it says the most.
+    """
     text = document.text
-    first = next((h for h in hits if h.field == "text"), None)
+    in_title = {h.term for h in hits if h.field == "title"}
+    in_text = [h for h in hits if h.field == "text"]
+    first = next((h for h in in_text if h.term not in in_title), in_text[0] if in_text else None)
     if not text:
         return ""
     if first is None:

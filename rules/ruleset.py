@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newswatch.yamlsource import ConfigError, Problem, YamlDocument, load_yaml, validate
+from rules.conditions import WatchLogic, compile_regex, parse_watch
 from rules.model import Entity, RuleFile, Watch
+from rules.patterns import check_alias
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class RuleSet:
     watches: list[Watch] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     fingerprint: str = ""  # changes whenever any rule file's content changes
+    logic: dict[str, WatchLogic] = field(default_factory=dict)  # watch id → its compiled conditions
 
     def watch(self, watch_id: str) -> Watch | None:
         return next((w for w in self.watches if w.id == watch_id), None)
@@ -35,8 +38,11 @@ def rule_files(patterns: list[str], base_dir: Path) -> tuple[list[Path], list[Pr
     return files, problems
 
 
-def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = None) -> RuleSet:
-    """Read and check all rule files; every problem in every file is reported at once."""
+def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = None, outlets: set[str] | None = None) -> RuleSet:
+    """Read and check all rule files; every problem in every file is reported at once.
+
+    `channels` and `outlets` (names from the config), when given, are checked against `notify` and `outlets`.
+    """
     files, problems = rule_files(patterns, base_dir)
     parsed: list[tuple[YamlDocument, RuleFile]] = []
     digest = hashlib.sha256()
@@ -62,19 +68,46 @@ def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = 
                 continue
             entities[entity_id] = entity
             entity_origin[entity_id] = where
+            problems.extend(_entity_problems(document, entity_id, entity))
+    located: list[tuple[YamlDocument, int, Watch]] = []
+    for document, rules in parsed:
         for index, watch in enumerate(rules.watches):
             if watch.id in watch_origin:
                 problems.append(document.problem(("watches", index, "id"), f"watch id '{watch.id}' is already used at {watch_origin[watch.id]}"))
                 continue
             watch_origin[watch.id] = _where(document, ("watches", index, "id"))
             watches.append(watch)
+            located.append((document, index, watch))
             if channels is not None:
                 for position, channel in enumerate(watch.notify):
                     if channel not in channels:
                         problems.append(document.problem(("watches", index, "notify", position), _unknown_channel(channel, channels)))
+            if outlets is not None:
+                for position, outlet in enumerate(watch.outlets):
+                    if outlet not in outlets:
+                        problems.append(document.problem(("watches", index, "outlets", position), _unknown_name("outlet", outlet, outlets)))
+    logic: dict[str, WatchLogic] = {}
+    for document, index, watch in located:
+        compiled = parse_watch(watch, index, document, set(entities), problems)
+        if compiled is not None:
+            logic[watch.id] = compiled
     if problems:
         raise ConfigError(problems)
-    return RuleSet(entities=entities, watches=watches, files=files, fingerprint=digest.hexdigest())
+    return RuleSet(entities=entities, watches=watches, files=files, fingerprint=digest.hexdigest(), logic=logic)
+
+
+def _entity_problems(document: YamlDocument, entity_id: str, entity: Entity) -> list[Problem]:
+    problems = []
+    for i, alias in enumerate(entity.aliases):
+        error = check_alias(alias)
+        if error:
+            problems.append(document.problem(("entities", entity_id, "aliases", i), error))
+    for i, pattern in enumerate(entity.patterns):
+        try:
+            compile_regex(pattern)
+        except ValueError as exc:
+            problems.append(document.problem(("entities", entity_id, "patterns", i), str(exc)))
+    return problems
 
 
 def _where(document: YamlDocument, path: tuple) -> str:
@@ -83,10 +116,14 @@ def _where(document: YamlDocument, path: tuple) -> str:
 
 
 def _unknown_channel(channel: str, channels: set[str]) -> str:
-    message = f"unknown channel '{channel}'"
-    close = difflib.get_close_matches(channel, sorted(channels), n=1, cutoff=0.6)
+    return _unknown_name("channel", channel, channels)
+
+
+def _unknown_name(what: str, name: str, known: set[str]) -> str:
+    message = f"unknown {what} '{name}'"
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
     if close:
         return message + f" (did you mean '{close[0]}'?)"
-    if channels:
-        return message + f" (channels in the config: {', '.join(sorted(channels))})"
-    return message + " (the config defines no channels)"
+    if known:
+        return message + f" ({what}s in the config: {', '.join(sorted(known))})"
+    return message + f" (the config defines no {what}s)"
