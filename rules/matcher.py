@@ -20,7 +20,7 @@ from rules.conditions import Group, Near, Regex, Term, WatchLogic
 from rules.model import DEFAULT_FIELDS, FIELD_NAMES, Watch
 from rules.patterns import AliasPattern, compile_alias
 from rules.ruleset import RuleSet
-from rules.text import WORD, lead_of, normalize_word, tokenize, words
+from rules.text import WORD, lead_of, title_repeat, tokenize, words
 from rules.translit import variants
 
 FIELDS = ("title", "text")  # the default scope, kept for callers of the first version
@@ -41,7 +41,7 @@ class Document:
 
     def field(self, name: str) -> str:
         if name == "lead":
-            return lead_of(self.text) if self.lead is None else self.lead
+            return lead_of(self.text, self.title) if self.lead is None else self.lead
         if name == "author":
             return "\n".join(self.authors)
         return getattr(self, name)
@@ -175,24 +175,31 @@ class Matcher:
                 spans = current.spans()
                 if current.words is not fast_words:  # re-tokenised exactly: scan the exact words
                     raw = self._scan(current)
-                for index, pattern in raw:
+                best: dict[tuple[str, int], tuple[int, int]] = {}  # one hit per term and place: longest, then first listed
+                for index, pattern_index in raw:
+                    pattern = self.patterns[pattern_index]
+                    rank = (-len(pattern.words), pattern_index)
+                    place = (pattern.term, index)
+                    if place not in best or rank < best[place]:
+                        best[place] = rank
+                for (term, index), (_length, pattern_index) in sorted(best.items(), key=lambda item: item[0][1]):
+                    pattern = self.patterns[pattern_index]
                     start, end = spans[index][0], spans[index + len(pattern.words) - 1][1]
                     spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
-                    found[pattern.term].append(
-                        Hit(_label(pattern.term), pattern.alias, name, start, end, index, current.text[start:end], spelling)
-                    )
+                    found[term].append(Hit(_label(term), pattern.alias, name, start, end, index, current.text[start:end], spelling))
         return found, fields
 
-    def _scan(self, current: _Field) -> list[tuple[int, AliasPattern]]:
+    def _scan(self, current: _Field) -> list[tuple[int, int]]:
+        """(word index, pattern index) of every verified match in one field."""
         joined, starts = current.joined()
-        out: list[tuple[int, AliasPattern]] = []
+        out: list[tuple[int, int]] = []
         for end, indexes in self.automaton.iter(joined):
             for i in indexes:
                 pattern = self.patterns[i]
                 begin = end - self.key_lengths[i] + 2  # the key's leading space is not part of a word
                 index = bisect.bisect_left(starts, begin)
                 if index < len(starts) and starts[index] == begin and pattern.matches_at(current.words, index):
-                    out.append((index, pattern))
+                    out.append((index, i))
         return out
 
     def match(self, document: Document) -> list[WatchResult]:
@@ -248,7 +255,8 @@ class _Evaluator:
         hits, reason = self.condition(logic.root)
         if hits is None:
             return False, self._all_hits(logic.root), reason
-        mentions = len({(h.field, h.start) for h in hits})
+        repeat = title_repeat(self.document.text, self.document.title)
+        mentions = len({(h.field, h.start) for h in hits if not (h.field == "text" and h.end <= repeat)})
         if mentions < watch.min_mentions:
             return False, hits, f"{mentions} mention(s), min_mentions is {watch.min_mentions}"
         return True, hits, ""

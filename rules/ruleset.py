@@ -38,6 +38,18 @@ def rule_files(patterns: list[str], base_dir: Path) -> tuple[list[Path], list[Pr
     return files, problems
 
 
+def rules_fingerprint(patterns: list[str], base_dir: Path) -> str:
+    """A digest of the rule files' names and contents (cheap: nothing is parsed), as `RuleSet.fingerprint`."""
+    files, _problems = rule_files(patterns, base_dir)
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError as exc:
+            digest.update(f"{path}: {exc}".encode())
+    return digest.hexdigest()
+
+
 def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = None, outlets: set[str] | None = None) -> RuleSet:
     """Read and check all rule files; every problem in every file is reported at once.
 

@@ -78,9 +78,17 @@ def sentence_at(text: str, start: int, end: int, limit: int = 400) -> str:
     return " ".join(text[sentence_start:sentence_end].split())
 
 
-def lead_of(text: str, limit: int = 600) -> str:
-    """An article's lead: its first paragraph (trafilatura separates paragraphs by new lines)."""
-    for paragraph in text.split("\n"):
+def title_repeat(text: str, title: str) -> int:
+    """How many characters at the start of `text` repeat the title (trafilatura often keeps the headline)."""
+    first = text.lstrip().split("\n", 1)[0]
+    if title and " ".join(first.split()) == " ".join(title.split()):
+        return len(text) - len(text.lstrip()) + len(first)
+    return 0
+
+
+def lead_of(text: str, title: str = "", limit: int = 600) -> str:
+    """An article's lead: its first paragraph that is not the headline (paragraphs are separated by new lines)."""
+    for paragraph in text[title_repeat(text, title):].split("\n"):
         if paragraph.strip():
             return paragraph.strip()[:limit]
     return ""
