@@ -60,22 +60,43 @@ def is_cyrillic(word: str) -> bool:
     return any("\u0400" <= ch <= "\u04ff" for ch in word)
 
 
-def language_of(word: str) -> str:
-    """ru or uk, from the letters only one of the two alphabets has (ru when neither tells)."""
-    letters = set(word.casefold())
-    return "uk" if letters & UKRAINIAN_LETTERS and not letters & RUSSIAN_LETTERS else "ru"
+def languages_of(word: str) -> tuple[str, ...]:
+    """ru, uk or both, from the letters (and the `ьо`) that only one of the two languages writes."""
+    lower = word.casefold()
+    letters = set(lower)
+    if letters & RUSSIAN_LETTERS:
+        return ("ru",)
+    if letters & UKRAINIAN_LETTERS or "ьо" in lower:
+        return ("uk",)
+    return ("ru", "uk")
+
+
+def _paradigm(written: str, lang: str) -> set[str]:
+    parses = _analyzer(lang).parse(written.casefold())
+    return {normalize_word(form.word) for form in parses[0].lexeme} if parses else set()
 
 
 @lru_cache(maxsize=100_000)
 def word_forms(written: str) -> WordForms | None:
-    """The forms a Cyrillic alias word stands for, or None when it must match as written."""
+    """The forms a Cyrillic alias word stands for, or None when it must match as written.
+
+    When the letters do not tell Russian from Ukrainian, both dictionaries are asked and the longer
+    stem wins (the cautious reading: `Пономарьов` is not the Russian `пономарь`).
+    """
     word = normalize_word(written)
     if not is_cyrillic(word) or not word.isalpha():
         return None
-    analyzer = _analyzer(language_of(written))
-    parses = analyzer.parse(written.casefold())
-    forms = {normalize_word(form.word) for form in parses[0].lexeme} | {word} if parses else {word}
-    stem = os.path.commonprefix(sorted(forms))
+    best: tuple[str, set[str]] | None = None
+    for lang in languages_of(written):
+        forms = _paradigm(written, lang) | {word}
+        if len(forms) < 2:
+            continue
+        stem = os.path.commonprefix(sorted(forms))
+        if best is None or len(stem) > len(best[0]):
+            best = (stem, forms)
+    if best is None:
+        return None
+    stem, forms = best
     if len(stem) < MIN_STEM or len(word) - len(stem) > MAX_CUT:
         return None
     endings = {form[len(stem):] for form in forms}
