@@ -23,6 +23,7 @@ from rules.patterns import check_alias
 
 KINDS = ("entity", "phrase", "re", "all", "any", "none", "near")
 OPTIONS = {"near": ("within", "in")}
+SYNONYMS = {"regex": "re", "regexp": "re", "pattern": "re", "and": "all", "or": "any", "not": "none", "words": "phrase", "alias": "phrase"}
 MAX_PATTERN = 2000
 RE2_MAX_MEM = 8 << 20
 BACKREFERENCE = re.compile(r"\\[1-9]")
@@ -146,8 +147,12 @@ class _Parser:
                 self.fail(path, f"a term has exactly one of {', '.join(KINDS)} (got {', '.join(kinds)})")
             else:
                 unknown = [k for k in raw if k != "in"]
-                self.fail((*path, unknown[0]) if unknown else path,
-                          _unknown("key", unknown[0], KINDS) if unknown else f"a term needs one of: {', '.join(KINDS)}")
+                if not unknown:
+                    self.fail(path, f"a term needs one of: {', '.join(KINDS)}")
+                elif str(unknown[0]) in SYNONYMS:
+                    self.fail((*path, unknown[0]), f"unknown key '{unknown[0]}' (did you mean '{SYNONYMS[str(unknown[0])]}'?)")
+                else:
+                    self.fail((*path, unknown[0]), _unknown("key", str(unknown[0]), KINDS))
             return None
         kind = kinds[0]
         allowed = {kind, "in", *OPTIONS.get(kind, ())}
