@@ -220,7 +220,7 @@ class Matcher:
         for i, logic in enumerate(self.logic):
             if i not in todo and not explain:
                 continue
-            ok, hits, reason = evaluator.watch(logic) if i in todo else (False, [], "none of its terms was found")
+            ok, hits, reason = evaluator.watch(logic)
             hits = sorted(set(hits), key=lambda h: (FIELD_NAMES.index(h.field), h.start))
             result = WatchResult(logic.watch, hits)
             out.append((result, ok, reason) if explain else (result, ok))
