@@ -12,7 +12,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -81,6 +81,20 @@ class WatchResult:
         return [f"{alias} ({', '.join('«' + f + '»' for f in forms[:3])})" if forms else alias for alias, forms in found.items()]
 
 
+class _Mention(NamedTuple):
+    """A hit while the logic runs: positions in words; turned into a Hit only for what is shown."""
+
+    field: str
+    word: int
+    length: int  # in words
+    pattern: int  # index of the alias pattern, or -1 for a regular expression
+    term: str = ""  # regular expressions only: their term, pattern, offsets and text
+    alias: str = ""
+    start: int = 0
+    end: int = 0
+    found: str = ""
+
+
 @dataclass
 class _Field:
     """One field of one document: its normalised words, and (on demand) their offsets in the original."""
@@ -94,19 +108,18 @@ class _Field:
         return cls(text, words(text))
 
     def spans(self) -> list[tuple[int, int]]:
+        """Character offsets of each word (the same `\\w+` runs that `words` normalised)."""
         if self._spans is None:
-            spans = [m.span() for m in WORD.finditer(self.text)]
-            if len(spans) != len(self.words):  # the fast normalisation split differently: use the exact one
-                tokens = tokenize(self.text)
-                self.words = [t.norm for t in tokens]
-                spans = [(t.start, t.end) for t in tokens]
-            self._spans = spans
+            self._spans = [m.span() for m in WORD.finditer(self.text)]
         return self._spans
 
-    def joined(self) -> tuple[str, list[int]]:
-        """The words joined by single spaces (with a space either side), and where each word starts."""
-        lengths = list(accumulate((len(w) + 1 for w in self.words), initial=1))
-        return " " + " ".join(self.words) + " ", lengths[:-1]
+    def joined(self) -> str:
+        """The words joined by single spaces, with a space either side (what the automaton reads)."""
+        return " " + " ".join(self.words) + " "
+
+    def starts(self) -> list[int]:
+        """Where each word starts in `joined()` (built from C-level iterators: this runs per field with a candidate)."""
+        return list(accumulate(map((1).__add__, map(len, self.words)), initial=1))
 
 
 class Matcher:
@@ -117,15 +130,16 @@ class Matcher:
         self.logic: list[WatchLogic] = [rules.logic[w.id] for w in rules.watches if w.id in rules.logic]
         self.patterns: list[AliasPattern] = []
         self.entity_patterns: dict[str, list[tuple[str, Any]]] = {}
-        self.candidates: dict[str, list[int]] = defaultdict(list)  # term key → indexes of watches using it
-        self.always: list[int] = []  # watches with a regular expression: evaluated for every document
+        self.candidates: dict[str, list[int]] = defaultdict(list)  # term key → watches it can trigger
+        self.always: list[int] = []  # watches the automaton cannot trigger (regexes, only `none`): always evaluated
         self.fields: set[str] = set()
         self._compile(rules)
         for i, logic in enumerate(self.logic):
-            for key in logic.terms:
-                self.candidates[key].append(i)
-            if logic.has_regex or any(key in self.entity_patterns for key in logic.terms):
+            triggers = self._triggers(logic.root)
+            if triggers is None:
                 self.always.append(i)
+            for key in triggers or ():
+                self.candidates[key].append(i)
             self.fields |= _fields_of(logic.root)
         self.automaton = ahocorasick.Automaton()
         by_key: dict[str, list[int]] = defaultdict(list)
@@ -136,6 +150,25 @@ class Matcher:
             self.automaton.add_word(key, tuple(indexes))
         if by_key:
             self.automaton.make_automaton()
+
+    def _triggers(self, condition) -> frozenset[str] | None:
+        """Terms of which at least one must be found for the condition to hold (None: cannot tell, always evaluate).
+
+        A watch is evaluated only for documents in which one of its triggers was found.
+        """
+        if isinstance(condition, Term):
+            return None if condition.key in self.entity_patterns else frozenset([condition.key])
+        if isinstance(condition, Regex):
+            return None
+        if isinstance(condition, Near):
+            return self._triggers(condition.items[0])
+        if condition.op == "none":
+            return None
+        found = [self._triggers(item) for item in condition.items]
+        if condition.op == "any":
+            return None if any(f is None for f in found) else frozenset().union(*found)
+        known = [f for f in found if f is not None]
+        return min(known, key=len) if known else None
 
     def _compile(self, rules: RuleSet) -> None:
         from rules.conditions import compile_regex
@@ -159,58 +192,50 @@ class Matcher:
                         seen.add((pattern.words, alias))
                         self.patterns.append(pattern)
 
-    def _term_hits(self, document: Document) -> tuple[dict[str, list[Hit]], dict[str, _Field]]:
-        found: dict[str, list[Hit]] = defaultdict(list)
+    def _term_hits(self, document: Document) -> tuple[dict[str, list[_Mention]], dict[str, _Field]]:
+        found: dict[str, list[_Mention]] = defaultdict(list)
         fields: dict[str, _Field] = {}
         for name in FIELD_NAMES:
             if name not in self.fields:
                 continue
-            current = _Field.of(document.field(name))
-            fields[name] = current
+            current = fields[name] = _Field.of(document.field(name))
             if not current.words or not self.patterns:
                 continue
-            raw = self._scan(current)
-            if raw:
-                fast_words = current.words
-                spans = current.spans()
-                if current.words is not fast_words:  # re-tokenised exactly: scan the exact words
-                    raw = self._scan(current)
-                best: dict[tuple[str, int], tuple[int, int]] = {}  # one hit per term and place: longest, then first listed
-                for index, pattern_index in raw:
-                    pattern = self.patterns[pattern_index]
-                    rank = (-len(pattern.words), pattern_index)
-                    place = (pattern.term, index)
-                    if place not in best or rank < best[place]:
-                        best[place] = rank
-                for (term, index), (_length, pattern_index) in sorted(best.items(), key=lambda item: item[0][1]):
-                    pattern = self.patterns[pattern_index]
-                    start, end = spans[index][0], spans[index + len(pattern.words) - 1][1]
-                    spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
-                    found[term].append(Hit(_label(term), pattern.alias, name, start, end, index, current.text[start:end], spelling))
+            best: dict[tuple[str, int], tuple[int, int]] = {}  # one hit per term and place: longest, then first listed
+            for index, pattern_index in self._scan(current):
+                pattern = self.patterns[pattern_index]
+                rank = (-len(pattern.words), pattern_index)
+                place = (pattern.term, index)
+                if place not in best or rank < best[place]:
+                    best[place] = rank
+            for (term, index), (length, pattern_index) in sorted(best.items(), key=lambda item: item[0][1]):
+                found[term].append(_Mention(name, index, -length, pattern_index))
         return found, fields
 
     def _scan(self, current: _Field) -> list[tuple[int, int]]:
         """(word index, pattern index) of every verified match in one field."""
-        joined, starts = current.joined()
         out: list[tuple[int, int]] = []
-        for end, indexes in self.automaton.iter(joined):
+        starts: list[int] | None = None
+        words = current.words
+        for end, indexes in self.automaton.iter(current.joined()):
+            if starts is None:
+                starts = current.starts()
             for i in indexes:
-                pattern = self.patterns[i]
-                begin = end - self.key_lengths[i] + 2  # the key's leading space is not part of a word
+                begin = end - self.key_lengths[i] + 2  # the key's leading space is not part of the word
                 index = bisect.bisect_left(starts, begin)
-                if index < len(starts) and starts[index] == begin and pattern.matches_at(current.words, index):
+                if starts[index] == begin and self.patterns[i].matches_at(words, index):
                     out.append((index, i))
         return out
 
     def match(self, document: Document) -> list[WatchResult]:
         """The watches this document satisfies, each with the hits that satisfied it."""
-        return [result for result, ok in self._evaluate(document) if ok]
+        return [result for result, ok, _reason in self._evaluate(document, explain=False) if ok]
 
     def explain(self, document: Document) -> list[tuple[WatchResult, bool, str]]:
         """Every watch: its result (with every hit found for its terms), whether it matched, and why not."""
-        return [(result, ok, reason) for result, ok, reason in self._evaluate(document, explain=True)]
+        return self._evaluate(document, explain=True)
 
-    def _evaluate(self, document: Document, explain: bool = False) -> list:
+    def _evaluate(self, document: Document, explain: bool) -> list[tuple[WatchResult, bool, str]]:
         term_hits, fields = self._term_hits(document)
         todo = set(self.always)
         for key in term_hits:
@@ -220,11 +245,23 @@ class Matcher:
         for i, logic in enumerate(self.logic):
             if i not in todo and not explain:
                 continue
-            ok, hits, reason = evaluator.watch(logic)
-            hits = sorted(set(hits), key=lambda h: (FIELD_NAMES.index(h.field), h.start))
-            result = WatchResult(logic.watch, hits)
-            out.append((result, ok, reason) if explain else (result, ok))
+            ok, mentions, reason = evaluator.watch(logic)
+            if ok or explain:
+                out.append((WatchResult(logic.watch, self._hits(mentions, fields)), ok, reason))
         return out
+
+    def _hits(self, mentions: list[_Mention], fields: dict[str, _Field]) -> list[Hit]:
+        hits = []
+        for m in sorted(set(mentions), key=lambda m: (FIELD_NAMES.index(m.field), m.word, m.start)):
+            if m.pattern < 0:
+                hits.append(Hit(m.term, m.alias, m.field, m.start, m.end, m.word, m.found))
+                continue
+            pattern, current = self.patterns[m.pattern], fields[m.field]
+            spans = current.spans()
+            start, end = spans[m.word][0], spans[m.word + m.length - 1][1]
+            spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
+            hits.append(Hit(_label(pattern.term), pattern.alias, m.field, start, end, m.word, current.text[start:end], spelling))
+        return hits
 
 
 def _label(key: str) -> str:
@@ -242,11 +279,19 @@ def _fields_of(condition) -> set[str]:
 class _Evaluator:
     """The boolean logic of the watches over the hits of one document."""
 
-    def __init__(self, document: Document, term_hits: dict[str, list[Hit]], fields: dict[str, _Field], entity_patterns) -> None:
+    def __init__(self, document: Document, term_hits: dict[str, list[_Mention]], fields: dict[str, _Field], entity_patterns) -> None:
         self.document, self.term_hits, self.fields, self.entity_patterns = document, term_hits, fields, entity_patterns
-        self._regex_cache: dict[tuple[str, str], list[Hit]] = {}
+        self._regex_cache: dict[tuple[str, str], list[_Mention]] = {}
+        self._repeat: int | None = None
 
-    def watch(self, logic: WatchLogic) -> tuple[bool, list[Hit], str]:
+    def title_words_in_text(self) -> int:
+        """How many words at the start of the text repeat the headline (not counted twice by min_mentions)."""
+        if self._repeat is None:
+            chars = title_repeat(self.document.text, self.document.title)
+            self._repeat = len(WORD.findall(self.document.text[:chars])) if chars else 0
+        return self._repeat
+
+    def watch(self, logic: WatchLogic) -> tuple[bool, list[_Mention], str]:
         watch = logic.watch
         if watch.outlets and self.document.outlet not in watch.outlets:
             return False, [], f"outlet {self.document.outlet or '(none)'} is not in {', '.join(watch.outlets)}"
@@ -255,19 +300,20 @@ class _Evaluator:
         hits, reason = self.condition(logic.root)
         if hits is None:
             return False, self._all_hits(logic.root), reason
-        repeat = title_repeat(self.document.text, self.document.title)
-        mentions = len({(h.field, h.start) for h in hits if not (h.field == "text" and h.end <= repeat)})
-        if mentions < watch.min_mentions:
-            return False, hits, f"{mentions} mention(s), min_mentions is {watch.min_mentions}"
+        if watch.min_mentions > 1:
+            repeat = self.title_words_in_text()
+            mentions = len({(h.field, h.word) for h in hits if not (h.field == "text" and h.word < repeat)})
+            if mentions < watch.min_mentions:
+                return False, hits, f"{mentions} mention(s), min_mentions is {watch.min_mentions}"
         return True, hits, ""
 
-    def _all_hits(self, condition) -> list[Hit]:
+    def _all_hits(self, condition) -> list[_Mention]:
         """Every hit of every term under a condition (to explain a watch that did not match)."""
         if isinstance(condition, (Group, Near)):
             return [h for item in condition.items for h in self._all_hits(item)]
         return self.leaf(condition)
 
-    def leaf(self, condition: Term | Regex) -> list[Hit]:
+    def leaf(self, condition: Term | Regex) -> list[_Mention]:
         if isinstance(condition, Regex):
             return [h for name in condition.fields for h in self._regex(condition.pattern, condition.pattern, condition.compiled, name)]
         hits = [h for h in self.term_hits.get(condition.key, ()) if h.field in condition.fields]
@@ -276,11 +322,11 @@ class _Evaluator:
                 hits.extend(self._regex(condition.label, pattern, compiled, name))
         return hits
 
-    def _regex(self, term: str, pattern: str, compiled, name: str) -> list[Hit]:
+    def _regex(self, term: str, pattern: str, compiled, name: str) -> list[_Mention]:
         key = (pattern, name)
         if key not in self._regex_cache:
             current = self.fields.get(name) or _Field.of(self.document.field(name))
-            hits: list[Hit] = []
+            hits: list[_Mention] = []
             starts: list[int] | None = None
             for n, match in enumerate(compiled.finditer(current.text)):
                 if n >= MAX_REGEX_HITS:
@@ -289,36 +335,38 @@ class _Evaluator:
                     continue
                 starts = starts if starts is not None else [s for s, _e in current.spans()]
                 word = max(bisect.bisect_right(starts, match.start()) - 1, 0)
-                hits.append(Hit(term, f"re:{pattern}", name, match.start(), match.end(), word, match.group()))
+                hits.append(_Mention(name, word, 1, -1, term, f"re:{pattern}", match.start(), match.end(), match.group()))
             self._regex_cache[key] = hits
         return self._regex_cache[key]
 
-    def condition(self, condition) -> tuple[list[Hit] | None, str]:
+    def condition(self, condition) -> tuple[list[_Mention] | None, str]:
         """The hits that satisfy a condition, or None and the reason it is not satisfied."""
         if isinstance(condition, (Term, Regex)):
             hits = self.leaf(condition)
             return (hits, "") if hits else (None, f"{_describe(condition)} not found in {', '.join(condition.fields)}")
         if isinstance(condition, Near):
             return self.near(condition)
-        results = [self.condition(item) for item in condition.items]
         if condition.op == "all":
-            for hits, reason in results:
+            found: list[_Mention] = []
+            for item in condition.items:
+                hits, reason = self.condition(item)
                 if hits is None:
                     return None, reason
-            return [h for hits, _ in results for h in hits], ""
+                found.extend(hits)
+            return found, ""
+        results = [self.condition(item) for item in condition.items]
         if condition.op == "any":
-            found = [h for hits, _ in results if hits is not None for h in hits]
             if any(hits is not None for hits, _ in results):
-                return found, ""
+                return [h for hits, _ in results if hits is not None for h in hits], ""
             return None, "none of " + ", ".join(_describe(i) for i in condition.items) + " found"
         for item, (hits, _) in zip(condition.items, results):
             if hits is not None:
                 return None, f"excluded: {_describe(item)} found"
         return [], ""
 
-    def near(self, condition: Near) -> tuple[list[Hit] | None, str]:
+    def near(self, condition: Near) -> tuple[list[_Mention] | None, str]:
         per_term = [self.leaf(item) for item in condition.items]
-        best: list[Hit] | None = None
+        best: list[_Mention] | None = None
         for name in condition.fields:
             events = sorted(((h.word, i, h) for i, hits in enumerate(per_term) for h in hits if h.field == name), key=lambda e: (e[0], e[1]))
             window = _smallest_window(events, len(per_term))
@@ -329,10 +377,10 @@ class _Evaluator:
         return None, f"{' and '.join(_describe(i) for i in condition.items)} not within {condition.within} words of each other"
 
 
-def _smallest_window(events: list[tuple[int, int, Hit]], kinds: int) -> tuple[int, list[Hit]] | None:
+def _smallest_window(events: list[tuple[int, int, _Mention]], kinds: int) -> tuple[int, list[_Mention]] | None:
     """The narrowest run of word positions that contains a hit of every term: (span in words, hits)."""
     count: dict[int, int] = defaultdict(int)
-    best: tuple[int, list[Hit]] | None = None
+    best: tuple[int, list[_Mention]] | None = None
     left = 0
     for right, (word, kind, _hit) in enumerate(events):
         count[kind] += 1

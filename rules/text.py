@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,15 +15,6 @@ WORD = re.compile(r"\w+", re.UNICODE)
 FOLD = str.maketrans({"ё": "е", "Ё": "е", "ї": "і", "Ї": "і"})
 KEEP_MARKS = {"\u0306"}  # the breve of й/ў must survive diacritic stripping
 SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)\]]*\s+|\n+")
-
-
-def _combining_class() -> re.Pattern[str]:
-    """One character class of every combining mark except the breve (built once, at import)."""
-    marks = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)) and chr(c) not in KEEP_MARKS]
-    return re.compile("[" + "".join(re.escape(m) for m in marks) + "]+")
-
-
-COMBINING = _combining_class()
 
 
 @dataclass(frozen=True)
@@ -42,18 +32,22 @@ def normalize_word(word: str) -> str:
     return unicodedata.normalize("NFC", stripped).translate(FOLD)
 
 
-def normalize_text(text: str) -> str:
-    """The whole text normalised at once, as `normalize_word` does word by word (offsets may shift)."""
-    folded = text.casefold()
-    if folded.isascii():
-        return folded
-    stripped = COMBINING.sub("", unicodedata.normalize("NFD", folded))
-    return unicodedata.normalize("NFC", stripped).translate(FOLD)
+class _Normalised(dict):
+    """Word → normalised word, filled on first use (news text repeats its words a lot)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) > 500_000:
+            self.clear()
+        value = self[word] = normalize_word(word)
+        return value
+
+
+_NORMALISED = _Normalised()
 
 
 def words(text: str) -> list[str]:
     """The normalised words of a text, without offsets (the fast path used for every document)."""
-    return WORD.findall(normalize_text(text))
+    return list(map(_NORMALISED.__getitem__, WORD.findall(text)))
 
 
 def tokenize(text: str) -> list[Token]:
