@@ -226,6 +226,16 @@ def parse_watch(watch: Watch, index: int, document: YamlDocument, entities: set[
     return WatchLogic(watch, Group("all", tuple(parts), fields), frozenset(parser.terms), parser.has_regex, frozenset(parser.phrases))
 
 
+def check_raw_terms(raw: dict, index: int, document: YamlDocument, entities: set[str], problems: list[Problem]) -> None:
+    """The term problems of a watch that failed validation otherwise (so that all problems show at once)."""
+    parser = _Parser(document, entities, problems)
+    for name in ("all", "any", "none", "near"):
+        items = raw.get(name)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                parser.condition(item, ("watches", index, name, i), ("title", "text"))
+
+
 def _unknown(what: str, name: str, known) -> str:
     message = f"unknown {what} '{name}'"
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)

@@ -6,11 +6,24 @@ import glob
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from newswatch.yamlsource import ConfigError, Problem, YamlDocument, load_yaml, validate
-from rules.conditions import WatchLogic, compile_regex, parse_watch
+from pydantic import BaseModel, ConfigDict, Field
+
+from newswatch.yamlsource import ConfigError, Problem, YamlDocument, load_yaml, validate, validate_part
+from rules.conditions import WatchLogic, check_raw_terms, compile_regex, parse_watch
 from rules.model import Entity, RuleFile, Watch
 from rules.patterns import check_alias
+
+
+class _Shape(BaseModel):
+    """The top level of a rule file; each entity and watch is then validated on its own, so that one
+    broken watch does not hide the problems of the others."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: dict[str, Any] = Field(default_factory=dict)
+    watches: list[Any] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = 
             raw = path.read_bytes()
             digest.update(str(path).encode() + b"\0" + raw + b"\0")
             document = load_yaml(path)
-            parsed.append((document, validate(RuleFile, document)))
+            parsed.append((document, _validate_file(document, problems)))
         except ConfigError as exc:
             problems.extend(exc.problems)
         except OSError as exc:
@@ -84,6 +97,12 @@ def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = 
     located: list[tuple[YamlDocument, int, Watch]] = []
     for document, rules in parsed:
         for index, watch in enumerate(rules.watches):
+            if isinstance(watch, dict):  # invalid: its id still counts, its terms are still checked
+                raw_id = watch.get("id")
+                if isinstance(raw_id, str) and raw_id not in watch_origin:
+                    watch_origin[raw_id] = _where(document, ("watches", index, "id"))
+                check_raw_terms(watch, index, document, set(entities), problems)
+                continue
             if watch.id in watch_origin:
                 problems.append(document.problem(("watches", index, "id"), f"watch id '{watch.id}' is already used at {watch_origin[watch.id]}"))
                 continue
@@ -106,6 +125,25 @@ def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = 
     if problems:
         raise ConfigError(problems)
     return RuleSet(entities=entities, watches=watches, files=files, fingerprint=digest.hexdigest(), logic=logic)
+
+
+def _validate_file(document: YamlDocument, problems: list[Problem]) -> RuleFile:
+    """The file's valid entities and watches; the problems of the others are added to `problems`."""
+    shape = validate(_Shape, document)
+    entities: dict[str, Entity] = {}
+    watches: list[Watch | dict] = []
+    for entity_id, data in shape.entities.items():
+        try:
+            entities[str(entity_id)] = validate_part(Entity, document, ("entities", entity_id), data)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    for index, data in enumerate(shape.watches):
+        try:
+            watches.append(validate_part(Watch, document, ("watches", index), data))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            watches.append(data if isinstance(data, dict) else {})  # still checked for id and term problems
+    return RuleFile.model_construct(entities=entities, watches=watches)
 
 
 def _entity_problems(document: YamlDocument, entity_id: str, entity: Entity) -> list[Problem]:
