@@ -110,3 +110,13 @@ def test_sports_namesake_is_not_matched_by_the_scoped_watch(matcher: Matcher, si
     assert "ponomarev-politics" not in found
     (explained,) = [(ok, reason) for result, ok, reason in matcher.explain(document) if result.watch.id == "ponomarev-politics"]
     assert explained == (False, "excluded: any(hockey, puck, play-off, хоккей*) found")
+
+
+def test_the_example_rules_do_what_their_comments_say(site: SiteServer) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    matcher = Matcher(load_rules(["watch/*.yaml"], examples))
+    for page in ("en-raid.html", "ru-raid.html", "uk-raid.html"):
+        document, _raw = fetched(site, page)
+        assert {"belgorod-raid", "ponomarev"} <= set(matched(matcher, document)), page
+    sport, _raw = fetched(site, "sport-namesake.html")
+    assert matched(matcher, sport) == {}
