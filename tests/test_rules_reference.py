@@ -83,3 +83,12 @@ def test_reference_example(example: Example, tmp_path: Path) -> None:
             assert got == every, f"docs/rules.md:{line}: expected {every}, got {got}"
         else:
             assert got == [], f"docs/rules.md:{line}: expected no match, got {got}"
+
+
+def test_the_readme_example_loads_and_matches(tmp_path: Path) -> None:
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Watch rules"):]
+    (tmp_path / "rules.yaml").write_text(re.search(r"```yaml\n(.*?)```", section, re.S).group(1), encoding="utf-8")
+    matcher = Matcher(load_rules(["rules.yaml"], tmp_path))
+    assert [r.watch.id for r in matcher.match(Document("", "Бойцы Legion вошли в село Белгородской области"))] == ["belgorod-raid"]
+    assert matcher.match(Document("Хоккей", "Бойцы Legion вошли в село Белгородской области")) == []
