@@ -30,7 +30,7 @@ def fetch(url: str, config: Config) -> tuple[bytes, str | None]:
     settings = config.settings.crawler
     request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout.total_seconds()) as response:  # noqa: S310 (http/https checked by the caller)
+        with urllib.request.urlopen(request, timeout=settings.timeout.total_seconds()) as response:  # http(s) only: checked by the caller
             body = response.read(settings.max_page_bytes + 1)
             content_type = response.headers.get("Content-Type")
     except urllib.error.HTTPError as exc:
@@ -136,49 +136,62 @@ class ReplayReport:
     removed: list[ReplayLine]
     kept: int
     pending: int  # articles not matched yet: the next cycle matches them anyway
-    sent: int = 0
 
 
-def replay(db: Database, matcher: Matcher, since: dt.timedelta, send: bool = False) -> ReplayReport:
+def replay(db: Database, matcher: Matcher, since: dt.timedelta, send: bool = False, batch: int = 200) -> ReplayReport:
     """Run the current rules over articles first seen within `since` and compare with the recorded alerts.
 
-    With `send`, the added alerts are written to the outbox (to be delivered like any other).
+    With `send`, the added alerts are written to the outbox (to be delivered like any other), one
+    transaction per batch of articles.
     """
     cutoff = dt.datetime.now(dt.timezone.utc) - since
-    added: list[ReplayLine] = []
-    removed: list[ReplayLine] = []
-    kept = pending = articles = 0
-    with db.session() as session:
-        rows = session.scalars(select(Article).where(Article.first_seen >= cutoff).order_by(Article.id)).all()
-        recorded: dict[int, dict[str, Alert]] = {}
-        for alert in session.scalars(select(Alert).where(Alert.article_id.in_([a.id for a in rows]) if rows else Alert.id < 0)):
-            recorded.setdefault(alert.article_id, {})[alert.watch_id] = alert
-        sent_channels: dict[int, list[str]] = {}
-        for delivery in session.scalars(select(Delivery).where(Delivery.status == "sent")):
-            sent_channels.setdefault(delivery.alert_id, []).append(delivery.channel)
-        for article in rows:
-            if article.match_pending:
-                pending += 1
-                continue
-            articles += 1
-            document = document_of(article)
-            results = {r.watch.id: r for r in matcher.match(document)}
-            before = recorded.get(article.id, {})
-            line = lambda watch_id, detail: ReplayLine(watch_id, article.id, article.outlet, article.title or "", article.canonical_url, detail)  # noqa: E731
-            for watch_id, result in results.items():
-                if watch_id in before:
-                    kept += 1
-                else:
-                    added.append(line(watch_id, "matched: " + ", ".join(result.matched)))
-            for watch_id, alert in before.items():
-                if watch_id not in results:
-                    channels = sent_channels.get(alert.id, [])
-                    removed.append(line(watch_id, f"alert {alert.id}, " + (f"sent to {', '.join(channels)}" if channels else "not sent")))
-            if send:
-                fresh = [a for a in new_alerts(document, list(results.values())) if a.watch_id not in before]
-                if fresh:
-                    record_matches(session, article.id, fresh)
-    return ReplayReport(articles, added, removed, kept, pending)
+    report = ReplayReport(0, [], [], 0, 0)
+    last_id = 0
+    while True:
+        with db.session() as session:
+            rows = session.scalars(
+                select(Article).where(Article.first_seen >= cutoff, Article.id > last_id).order_by(Article.id).limit(batch)
+            ).all()
+            if not rows:
+                return report
+            last_id = rows[-1].id
+            recorded: dict[int, dict[str, Alert]] = {}
+            for alert in session.scalars(select(Alert).where(Alert.article_id.in_([a.id for a in rows]))):
+                recorded.setdefault(alert.article_id, {})[alert.watch_id] = alert
+            sent: dict[int, list[str]] = {}
+            alert_ids = [a.id for alerts in recorded.values() for a in alerts.values()]
+            if alert_ids:
+                for delivery in session.scalars(select(Delivery).where(Delivery.alert_id.in_(alert_ids), Delivery.status == "sent")):
+                    sent.setdefault(delivery.alert_id, []).append(delivery.channel)
+            for article in rows:
+                _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, send)
+
+
+def _replay_article(session, matcher: Matcher, article: Article, before: dict[str, Alert], sent: dict[int, list[str]],
+                    report: ReplayReport, send: bool) -> None:
+    if article.match_pending:
+        report.pending += 1
+        return
+    report.articles += 1
+    document = document_of(article)
+    results = {r.watch.id: r for r in matcher.match(document)}
+    for watch_id, result in results.items():
+        if watch_id in before:
+            report.kept += 1
+        else:
+            report.added.append(_line(article, watch_id, "matched: " + ", ".join(result.matched)))
+    for watch_id, alert in before.items():
+        if watch_id not in results:
+            channels = sent.get(alert.id, [])
+            report.removed.append(_line(article, watch_id, f"alert {alert.id}, " + (f"sent to {', '.join(channels)}" if channels else "not sent")))
+    if send:
+        fresh = [a for a in new_alerts(document, list(results.values())) if a.watch_id not in before]
+        if fresh:
+            record_matches(session, article.id, fresh)
+
+
+def _line(article: Article, watch_id: str, detail: str) -> ReplayLine:
+    return ReplayLine(watch_id, article.id, article.outlet, article.title or "", article.canonical_url, detail)
 
 
 def format_replay(report: ReplayReport, since: str) -> str:

@@ -68,9 +68,7 @@ class WatchLogic:
 
     watch: Watch
     root: Group
-    terms: frozenset[str]  # keys of every Term in the tree (a hit on one makes the watch a candidate)
-    has_regex: bool  # regexes cannot be found by the automaton: such a watch is always evaluated
-    phrases: frozenset[str]  # phrase texts used (compiled as phrases)
+    terms: frozenset[str]  # keys of every Term in the tree (what the automaton must look for)
 
 
 def compile_regex(pattern: str) -> Any:
@@ -94,9 +92,7 @@ def compile_regex(pattern: str) -> Any:
 class _Parser:
     def __init__(self, document: YamlDocument, entities: set[str], problems: list[Problem]) -> None:
         self.document, self.entities, self.problems = document, entities, problems
-        self.phrases: set[str] = set()
         self.terms: set[str] = set()
-        self.has_regex = False
 
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.document.problem(path, message))
@@ -134,7 +130,6 @@ class _Parser:
         if error:
             self.fail(path, error)
             return None
-        self.phrases.add(text)
         self.terms.add(f"phrase:{text}")
         return Term(f"phrase:{text}", text, fields)
 
@@ -173,7 +168,6 @@ class _Parser:
             except ValueError as exc:
                 self.fail(where, str(exc))
                 return None
-            self.has_regex = True
             return Regex(value, compiled, scoped)
         if not isinstance(value, list) or not value:
             self.fail(where, f"`{kind}` takes a non-empty list of terms")
@@ -223,7 +217,7 @@ def parse_watch(watch: Watch, index: int, document: YamlDocument, entities: set[
             parser.fail((*base, "outlets", i), "an outlet is its name in the config")
     if len(problems) > before:
         return None
-    return WatchLogic(watch, Group("all", tuple(parts), fields), frozenset(parser.terms), parser.has_regex, frozenset(parser.phrases))
+    return WatchLogic(watch, Group("all", tuple(parts), fields), frozenset(parser.terms))
 
 
 def check_raw_terms(raw: dict, index: int, document: YamlDocument, entities: set[str], problems: list[Problem]) -> None:

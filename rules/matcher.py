@@ -23,7 +23,7 @@ from rules.ruleset import RuleSet
 from rules.text import WORD, lead_of, title_repeat, tokenize, words
 from rules.translit import variants
 
-FIELDS = ("title", "text")  # the default scope, kept for callers of the first version
+FIELDS = DEFAULT_FIELDS  # the default scope (the name the first version exported)
 MAX_REGEX_HITS = 100  # per pattern and field: enough to explain and count, bounded on hostile text
 
 
