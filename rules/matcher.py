@@ -242,9 +242,8 @@ class Matcher:
             todo.update(self.candidates.get(key, ()))
         evaluator = _Evaluator(document, term_hits, fields, self.entity_patterns)
         out = []
-        for i, logic in enumerate(self.logic):
-            if i not in todo and not explain:
-                continue
+        for i in range(len(self.logic)) if explain else sorted(todo):  # never a loop over every watch
+            logic = self.logic[i]
             ok, mentions, reason = evaluator.watch(logic)
             if ok or explain:
                 out.append((WatchResult(logic.watch, self._hits(mentions, fields)), ok, reason))
