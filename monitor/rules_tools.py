@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -66,7 +66,7 @@ def document_for(config: Config, target: str, outlet: str | None = None) -> tupl
                 if article is None:
                     raise TargetError(f"no article {target} in the archive")
                 document = document_of(article)
-                return (Document(**{**document.__dict__, "outlet": outlet}) if outlet else document), f"article {target}: {article.canonical_url}"
+                return (replace(document, outlet=outlet) if outlet else document), f"article {target}: {article.canonical_url}"
         finally:
             db.close()
     raise TargetError(f"{target}: not an http(s) URL, an existing file or an article id")
