@@ -52,7 +52,7 @@ def test_daemon_crawls_alerts_and_stops_on_sigterm(tmp_path: Path, demo_sites, w
         (tmp_path / "watch" / "rules.yaml").write_text("watches:\n  - id: broken\n    any: [{re: '(x'}]\n", encoding="utf-8")
         edited = time.monotonic()
         assert wait_for(lambda: admin_messages(webhook), 15), "no admin message about the broken rules"
-        assert time.monotonic() - edited < 6
+        assert time.monotonic() - edited < 10  # polled every 2 s; generous for a busy machine
         time.sleep(3)
         (message,) = admin_messages(webhook)  # once, not every poll
         assert "rules.yaml:3:12: watches[0].any[0].re: bad regular expression: missing ): (x" in message
