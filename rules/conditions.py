@@ -26,6 +26,7 @@ OPTIONS = {"near": ("within", "in")}
 SYNONYMS = {"regex": "re", "regexp": "re", "pattern": "re", "and": "all", "or": "any", "not": "none", "words": "phrase", "alias": "phrase"}
 MAX_PATTERN = 2000
 RE2_MAX_MEM = 8 << 20
+ID_LIKE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 BACKREFERENCE = re.compile(r"\\[1-9]")
 
 
@@ -120,9 +121,9 @@ class _Parser:
                 return None
             self.terms.add(f"entity:{text}")
             return Term(f"entity:{text}", text, fields)
-        if kind is None:
+        if kind is None and ID_LIKE.match(text):  # written like an id (lower case, no spaces): maybe a mistyped one
             close = difflib.get_close_matches(text, sorted(self.entities), n=1, cutoff=0.8)
-            if close and " " not in text:
+            if close:
                 self.fail(path, f"'{text}' is not an entity (did you mean '{close[0]}'?); "
                                 f"to look for the word itself write {{phrase: {text}}}")
                 return None

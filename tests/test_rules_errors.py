@@ -95,3 +95,9 @@ def test_admin_channel_must_be_defined(tmp_path: Path, capsys) -> None:
     assert code == 2 and "admin channel(s) ops not in `channels` (desk)" in out
     config.write_text(CONFIG + "admin: [desk]\n", encoding="utf-8")
     assert main(["--config", str(config), "rules", "check"]) == 0
+
+
+def test_a_capitalised_phrase_is_not_taken_for_a_mistyped_entity(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("entities:\n  belgorod:\n    aliases: [Белгород]\nwatches:\n  - id: a\n    all: [belgorod, Belgorod]\n")
+    rules = load_rules(["r.yaml"], tmp_path)
+    assert rules.logic["a"].terms == {"entity:belgorod", "phrase:Belgorod"}
