@@ -28,10 +28,10 @@ def test_rules_test_on_a_file_shows_alias_field_position_and_sentence(tmp_path: 
     assert code == 0
     assert "Title: Пономарёв пообещал новые рейды в Белгородскую область" in out
     assert "MATCH  ponomarev (Ilya Ponomarev)" in out
-    assert "ponomarev: 'Пономарев' found «Пономарёва» in text, word" in out
+    assert "ponomarev: 'Ponomarev' (as Пономарев) found «Пономарёва» in text, word 32, characters 247-257" in out
     assert "        По словам Пономарёва, Легион «Свобода России» потерял меньше людей" in out
     assert "MATCH  belgorod-raid (Belgorod raid)" in out
-    assert "belgorod: 'Белгородская область' found «Белгородской области» in text" in out
+    assert "belgorod: 'Белгород' found «Белгородской» in text, word 25" in out
 
 
 def test_rules_test_on_a_url_says_why_a_watch_did_not_match(tmp_path: Path, capsys) -> None:
