@@ -73,10 +73,10 @@ class WatchResult:
         """Each alias that matched, with the form found when it differs: `Пономарёв («Пономарёва»)`."""
         found: dict[str, list[str]] = {}
         for hit in self.hits:
-            forms = found.setdefault(hit.alias, [])
-            if hit.found and " ".join(n.norm for n in tokenize(hit.found)) != " ".join(n.norm for n in tokenize(hit.alias.lstrip("="))):
-                if hit.found not in forms:
-                    forms.append(hit.found)
+            shown = hit.alias[1:] if hit.alias.startswith("=") else hit.alias  # `=` (no inflection) is rule syntax
+            forms = found.setdefault(shown, [])
+            if hit.found and [t.norm for t in tokenize(hit.found)] != [t.norm for t in tokenize(shown)] and hit.found not in forms:
+                forms.append(hit.found)
         return [f"{alias} ({', '.join('«' + f + '»' for f in forms[:3])})" if forms else alias for alias, forms in found.items()]
 
 
