@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
@@ -46,12 +46,14 @@ class Settings(BaseModel):
     def _rules_list(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
-    @model_validator(mode="after")
-    def _admin_channels(self) -> Settings:
-        unknown = [name for name in self.admin if name not in self.channels]
+    @field_validator("admin")
+    @classmethod
+    def _admin_channels(cls, admin: list[str], info: ValidationInfo) -> list[str]:
+        channels = info.data.get("channels") or {}
+        unknown = [name for name in admin if name not in channels]
         if unknown:
-            raise ValueError(f"admin channel(s) {', '.join(unknown)} not in `channels` ({', '.join(sorted(self.channels)) or 'none defined'})")
-        return self
+            raise ValueError(f"admin channel(s) {', '.join(unknown)} not in `channels` ({', '.join(sorted(channels)) or 'none defined'})")
+        return admin
 
     @model_validator(mode="after")
     def _unique_outlets(self) -> Settings:

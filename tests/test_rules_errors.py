@@ -92,7 +92,7 @@ def test_every_problem_at_once_and_rules_check_exits_non_zero(tmp_path: Path, ca
 def test_admin_channel_must_be_defined(tmp_path: Path, capsys) -> None:
     config = setup(tmp_path, "watches: []\n", CONFIG + "admin: [ops]\n")
     code, out = check(config, capsys)
-    assert code == 2 and "admin channel(s) ops not in `channels` (desk)" in out
+    assert code == 2 and "newswatch.yaml:8:1: admin: admin channel(s) ops not in `channels` (desk)" in out
     config.write_text(CONFIG + "admin: [desk]\n", encoding="utf-8")
     assert main(["--config", str(config), "rules", "check"]) == 0
 
