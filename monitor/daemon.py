@@ -43,22 +43,28 @@ class LiveRules:
 
     def current(self) -> Matcher:
         with self._lock:
-            fingerprint = rules_fingerprint(self.config.settings.rules, self.config.base_dir)
-            if fingerprint == self.fingerprint:  # unchanged, or changed back to the good version
-                self.reported = None
-                return self.matcher
-            if fingerprint == self.reported:
-                return self.matcher
-            try:
-                rules = self.config.load_rules()
-            except ConfigError as exc:
-                self.reported = fingerprint
-                log.error("rule files have errors; keeping the last good rules:\n%s", exc)
-                self._tell_admins(str(exc))
-                return self.matcher
-            self.fingerprint, self.matcher, self.reported = rules.fingerprint, Matcher(rules), None
-            log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
-            return self.matcher
+            matcher, errors = self._refresh()
+        if errors:  # outside the lock: a slow admin channel must not hold up matching
+            self._tell_admins(errors)
+        return matcher
+
+    def _refresh(self) -> tuple[Matcher, str | None]:
+        """The matcher to use, and the errors of a broken edit not reported before."""
+        fingerprint = rules_fingerprint(self.config.settings.rules, self.config.base_dir)
+        if fingerprint == self.fingerprint:  # unchanged, or changed back to the good version
+            self.reported = None
+            return self.matcher, None
+        if fingerprint == self.reported:
+            return self.matcher, None
+        try:
+            rules = self.config.load_rules()
+        except ConfigError as exc:
+            self.reported = fingerprint
+            log.error("rule files have errors; keeping the last good rules:\n%s", exc)
+            return self.matcher, str(exc)
+        self.fingerprint, self.matcher, self.reported = rules.fingerprint, Matcher(rules), None
+        log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
+        return self.matcher, None
 
     def _tell_admins(self, errors: str) -> None:
         body = "An edit to the watch rules has errors; newswatch keeps using the last good rules until they are fixed.\n\n" + errors
