@@ -4,7 +4,6 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple
 
 from rules.conditions import Group, Near, Regex, Term, WatchLogic
@@ -51,10 +50,6 @@ class FieldIndex:
     def joined(self) -> str:
         """The words joined by single spaces, with a space either side (what the automaton reads)."""
         return " " + " ".join(self.words) + " "
-
-    def starts(self) -> list[int]:
-        """Where each word starts in `joined()` (built from C-level iterators: this runs per field with a candidate)."""
-        return list(accumulate(map((1).__add__, map(len, self.words)), initial=1))
 
 
 class Evaluator:

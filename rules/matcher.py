@@ -8,7 +8,6 @@ cost of matching grows with the text and the number of hits, hardly with the num
 """
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,18 +170,24 @@ class Matcher:
         return found, fields
 
     def _scan(self, current: FieldIndex) -> list[tuple[int, int]]:
-        """(word index, pattern index) of every verified match in one field."""
+        """(word index, pattern index) of every verified match in one field.
+
+        Every key starts with a space and spaces only separate words, so a match always begins at a
+        word; its index is the number of spaces before it, counted incrementally (in C).
+        """
         out: list[tuple[int, int]] = []
-        starts: list[int] | None = None
-        words = current.words
-        for end, indexes in self.automaton.iter(current.joined()):
-            if starts is None:
-                starts = current.starts()
+        words, joined = current.words, current.joined()
+        position, spaces = 0, 0
+        for end, indexes in self.automaton.iter(joined):
             for i in indexes:
-                begin = end - self.key_lengths[i] + 2  # the key's leading space is not part of the word
-                index = bisect.bisect_left(starts, begin)
-                if starts[index] == begin and self.patterns[i].matches_at(words, index):
-                    out.append((index, i))
+                begin = end - self.key_lengths[i] + 1  # the key's leading space
+                if begin >= position:
+                    spaces += joined.count(" ", position, begin)
+                else:
+                    spaces -= joined.count(" ", begin, position)
+                position = begin
+                if self.patterns[i].matches_at(words, spaces):
+                    out.append((spaces, i))
         return out
 
     def match(self, document: Document) -> list[WatchResult]:
