@@ -1,4 +1,4 @@
-"""Russian and Ukrainian word forms from one written form, with pymorphy3 and the OpenCorpora / VESUM dictionaries.
+"""Russian and Ukrainian word forms from one written form, with pymorphy3 and its Russian and Ukrainian dictionaries.
 
 An alias word written in Cyrillic matches every word that is its stem followed by an ending
 pymorphy3 knows for it (its whole paradigm: `Пономарёв` → `Пономарёва`, `Пономарёвым`). A
