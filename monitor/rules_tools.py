@@ -61,6 +61,7 @@ def document_for(config: Config, target: str, outlet: str | None = None) -> tupl
     if target.isdigit():
         db = Database(config.database_url)
         try:
+            db.migrate()
             with db.session() as session:
                 article = session.get(Article, int(target))
                 if article is None:

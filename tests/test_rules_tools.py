@@ -53,6 +53,10 @@ def test_rules_test_explains_filters_and_unknown_targets(tmp_path: Path, capsys)
     assert code == 0 and "no  ru-only: language en is not in ru" in out
     code, out = run(capsys, "--config", str(config), "rules", "test", "no-such-thing")
     assert code == 1 and "no-such-thing: not an http(s) URL, an existing file or an article id" in out
+    code, out = run(capsys, "--config", str(config), "rules", "test", "42")
+    assert code == 1 and "no article 42 in the archive" in out
+    code, out = run(capsys, "--config", str(config), "rules", "test", "--watch", "ru-onyl", str(PAGES / "en-raid.html"))
+    assert code == 1 and "unknown watch(es): ru-onyl" in out
 
 
 def test_replay_reports_added_and_removed_alerts_and_backfills(tmp_path: Path, demo_sites, webhook, capsys) -> None:
