@@ -111,11 +111,12 @@ def describe_hit(hit: Hit) -> str:
 
 
 def run_rules_test(config: Config, target: str, only: list[str], outlet: str | None, out: TextIO) -> int:
-    matcher = Matcher(config.load_rules())
-    document, described = document_for(config, target, outlet)
-    unknown = [w for w in only if w not in {watch.id for watch in matcher.watches}]
+    rules = config.load_rules()
+    unknown = [w for w in only if rules.watch(w) is None]
     if unknown:
-        raise TargetError(f"unknown watch(es): {', '.join(unknown)}")
+        raise TargetError(f"unknown watch(es): {', '.join(unknown)} (watches: {', '.join(w.id for w in rules.watches)})")
+    matcher = Matcher(rules)
+    document, described = document_for(config, target, outlet)
     out.write(f"Testing {described}\n{explain(matcher, document, only)}\n")
     return 0
 
