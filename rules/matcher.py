@@ -14,7 +14,7 @@ from typing import Any
 
 import ahocorasick
 
-from rules.conditions import Group, Near, Regex, Term, WatchLogic
+from rules.conditions import Group, Near, Regex, Term, WatchLogic, compile_regex
 from rules.evaluate import Evaluator, FieldIndex, Mention
 from rules.model import DEFAULT_FIELDS, FIELD_NAMES, Watch
 from rules.patterns import AliasPattern, compile_alias
@@ -128,8 +128,7 @@ class Matcher:
         return min(known, key=len) if known else None
 
     def _compile(self, rules: RuleSet) -> None:
-        from rules.conditions import compile_regex
-
+        """The alias patterns (every spelling) of every term the watches use, and the entities' regexes."""
         used = {key for logic in self.logic for key in logic.terms}
         for key in sorted(used):
             kind, _, name = key.partition(":")
