@@ -34,7 +34,7 @@ def test_rules_test_on_a_file_shows_alias_field_position_and_sentence(tmp_path: 
     assert "belgorod: 'Белгород' found «Белгородской» in text, word 25" in out
 
 
-def test_rules_test_on_a_url_says_why_a_watch_did_not_match(tmp_path: Path, capsys) -> None:
+def test_rules_test_fetches_a_url_and_reports_http_errors(tmp_path: Path, capsys) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", {}, {"chat": "json://127.0.0.1:9/x"})
     with SiteServer(PAGES) as site:
         code, out = run(capsys, "--config", str(config), "rules", "test", site.url("/sport-namesake.html"))
