@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="watch-rule tools")
     rules_commands = rules.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", required=True)
     rules_commands.add_parser("check", help="validate the config and every rule file; exit 2 on any error")
+    rules_test = rules_commands.add_parser("test", help="show, per watch, whether an article matches and which alias matched where")
+    rules_test.add_argument("target", metavar="URL|FILE|ARTICLE_ID", help="a page to fetch, an HTML file, or the id of an archived article")
+    rules_test.add_argument("--watch", action="append", default=[], metavar="ID", help="only this watch (repeatable)")
+    rules_test.add_argument("--outlet", metavar="NAME", help="treat the page as coming from this outlet (for `outlets:` filters)")
+    replay = rules_commands.add_parser("replay", help="run the current rules over the archive; print the alerts they would add and remove")
+    replay.add_argument("--since", default="7d", metavar="DURATION", help="articles first seen within this long (default: 7d)")
+    replay.add_argument("--send", action="store_true", help="write the added alerts to the outbox and deliver them (backfill)")
 
     archive = commands.add_parser("archive", help="archive tools")
     archive_commands = archive.add_subparsers(dest="archive_command", metavar="SUBCOMMAND", required=True)
@@ -81,6 +88,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     from monitor.config import config_path, load_config
 
     config = load_config(config_path(args.config))
+    if args.command == "rules" and args.rules_command in ("test", "replay"):
+        from monitor.rules_tools import rules_command
+
+        return rules_command(config, args)
     if args.command == "rules":
         rules = config.load_rules()
         print(f"ok: {len(config.settings.outlets)} outlet(s), {len(config.settings.channels)} channel(s), "

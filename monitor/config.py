@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
@@ -28,6 +28,7 @@ class Settings(BaseModel):
     outlets: list[Outlet] = Field(default_factory=list)
     channels: dict[str, str] = Field(default_factory=dict)
     rules: list[str] = Field(default_factory=list)
+    admin: list[str] = Field(default_factory=list)  # channels told when an edited rule file is broken
     crawler: CrawlSettings = CrawlSettings()
 
     @field_validator("channels")
@@ -44,6 +45,15 @@ class Settings(BaseModel):
     @classmethod
     def _rules_list(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("admin")
+    @classmethod
+    def _admin_channels(cls, admin: list[str], info: ValidationInfo) -> list[str]:
+        channels = info.data.get("channels") or {}
+        unknown = [name for name in admin if name not in channels]
+        if unknown:
+            raise ValueError(f"admin channel(s) {', '.join(unknown)} not in `channels` ({', '.join(sorted(channels)) or 'none defined'})")
+        return admin
 
     @model_validator(mode="after")
     def _unique_outlets(self) -> Settings:
@@ -71,7 +81,7 @@ class Config:
         return next((o for o in self.settings.outlets if o.name == name), None)
 
     def load_rules(self) -> RuleSet:
-        return load_rules(self.settings.rules, self.base_dir, set(self.settings.channels))
+        return load_rules(self.settings.rules, self.base_dir, set(self.settings.channels), {o.name for o in self.settings.outlets})
 
 
 def config_path(explicit: str | None) -> Path:

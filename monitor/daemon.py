@@ -18,36 +18,63 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.outlets import Outlet
 from monitor.config import Config
 from monitor.crawl import crawl, stop_all_workers
-from monitor.delivery import deliver_pending
+from monitor.delivery import deliver_pending, send
 from monitor.health import due_outlets
 from monitor.matching import match_pending
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
+from rules.ruleset import rules_fingerprint
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 DELIVERY_RETRY = dt.timedelta(minutes=1)
+RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for edits
 
 
 class LiveRules:
-    """The current matcher; rule files are re-read before each use, a broken edit keeps the last good rules."""
+    """The current matcher. The rule files are checked every few seconds (and before each use); an edit
+    takes effect at once, a broken edit keeps the last good rules and is reported to the log and to
+    the config's `admin` channels, once per broken version of the files."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         rules = config.load_rules()  # broken rules at start-up are a config error: refuse to start
         self.fingerprint = rules.fingerprint
         self.matcher = Matcher(rules)
+        self.reported: str | None = None  # fingerprint of the broken files already reported
+        self._lock = threading.Lock()
 
     def current(self) -> Matcher:
+        with self._lock:
+            matcher, errors = self._refresh()
+        if errors:  # outside the lock: a slow admin channel must not hold up matching
+            self._tell_admins(errors)
+        return matcher
+
+    def _refresh(self) -> tuple[Matcher, str | None]:
+        """The matcher to use, and the errors of a broken edit not reported before."""
+        fingerprint = rules_fingerprint(self.config.settings.rules, self.config.base_dir)
+        if fingerprint == self.fingerprint:  # unchanged, or changed back to the good version
+            self.reported = None
+            return self.matcher, None
+        if fingerprint == self.reported:
+            return self.matcher, None
         try:
             rules = self.config.load_rules()
         except ConfigError as exc:
+            self.reported = fingerprint
             log.error("rule files have errors; keeping the last good rules:\n%s", exc)
-            return self.matcher
-        if rules.fingerprint != self.fingerprint:
-            self.fingerprint, self.matcher = rules.fingerprint, Matcher(rules)
-            log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
-        return self.matcher
+            return self.matcher, str(exc)
+        self.fingerprint, self.matcher, self.reported = rules.fingerprint, Matcher(rules), None
+        log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
+        return self.matcher, None
+
+    def _tell_admins(self, errors: str) -> None:
+        body = "An edit to the watch rules has errors; newswatch keeps using the last good rules until they are fixed.\n\n" + errors
+        for name in self.config.settings.admin:
+            failure = send(self.config.settings.channels[name], "newswatch: rule files have errors", body)
+            if failure:
+                log.warning("could not tell admin channel %s about the rule errors: %s", name, failure)
 
 
 class Daemon:
@@ -109,6 +136,10 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     scheduler.add_job(
         daemon.match_and_deliver, IntervalTrigger(seconds=DELIVERY_RETRY.total_seconds(), timezone=dt.timezone.utc),
         id="deliveries", misfire_grace_time=int(DELIVERY_RETRY.total_seconds()),
+    )
+    scheduler.add_job(
+        daemon.rules.current, IntervalTrigger(seconds=RULES_POLL.total_seconds(), timezone=dt.timezone.utc),
+        id="rules", misfire_grace_time=int(RULES_POLL.total_seconds()),
     )
     daemon.scheduler = scheduler
     return scheduler

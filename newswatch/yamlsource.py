@@ -133,7 +133,24 @@ def validate(model: type[BaseModel], doc: YamlDocument, context: dict[str, Any] 
         raise ConfigError([_problem(doc, model, error) for error in exc.errors()]) from None
 
 
-def _problem(doc: YamlDocument, model: type[BaseModel], error: dict[str, Any]) -> Problem:
+def validate_part(model: type[BaseModel], doc: YamlDocument, path: Path_, data: Any) -> Any:
+    """Validate one part of a document (the value at `path`); errors name their place in the whole file."""
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError([_problem(_Part(doc, path), model, error) for error in exc.errors()]) from None
+
+
+@dataclass
+class _Part:
+    doc: YamlDocument
+    path: Path_
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        return self.doc.problem((*self.path, *path), message)
+
+
+def _problem(doc: YamlDocument | _Part, model: type[BaseModel], error: dict[str, Any]) -> Problem:
     path: Path_ = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith(("function-", "[")) ))
     kind = error["type"]
     if kind == "extra_forbidden":

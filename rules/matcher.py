@@ -1,31 +1,60 @@
-"""Matching articles against watches: whole words and phrases, case- and script-aware (pure)."""
+"""Matching articles against watches (pure).
+
+Every alias of every entity and every phrase, in every spelling (transliterations included), is a
+key of one Aho-Corasick automaton over the normalised words of a field. One pass per field finds
+all candidates; each candidate is checked word by word (inflections, wildcards); only watches
+with at least one hit (or with a regular expression) have their boolean logic evaluated. So the
+cost of matching grows with the text and the number of hits, hardly with the number of watches.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from rules.model import Watch
+import ahocorasick
+
+from rules.conditions import Group, Near, Regex, Term, WatchLogic, compile_regex
+from rules.evaluate import Evaluator, FieldIndex, Mention
+from rules.model import DEFAULT_FIELDS, FIELD_NAMES, Watch
+from rules.patterns import AliasPattern, compile_alias
 from rules.ruleset import RuleSet
-from rules.text import Token, phrase_tokens, tokenize
+from rules.text import lead_of, tokenize
+from rules.translit import variants
 
-FIELDS = ("title", "text")
+FIELDS = DEFAULT_FIELDS  # the default scope (the name the first version exported)
 
 
 @dataclass(frozen=True)
 class Document:
-    """What a watch is matched against: the article's title and main text, nothing else."""
+    """What a watch is matched against: the article's fields and what the filters look at."""
 
     title: str
     text: str
+    lead: str | None = None  # None: the first paragraph of `text`
+    url: str = ""
+    authors: tuple[str, ...] | list[str] = ()
+    outlet: str = ""
+    language: str = ""
+
+    def field(self, name: str) -> str:
+        if name == "lead":
+            return lead_of(self.text, self.title) if self.lead is None else self.lead
+        if name == "author":
+            return "\n".join(self.authors)
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)
 class Hit:
-    term: str  # as written in the watch (entity id or phrase)
-    alias: str  # the alias or phrase that matched
-    field: str  # title or text
+    term: str  # as written in the watch (entity id, phrase or pattern)
+    alias: str  # the alias, phrase or pattern that matched, as written
+    field: str  # title, lead, text, url or author
     start: int  # character offsets in that field
     end: int
+    word: int = 0  # position in the field, in words from 0
+    found: str = ""  # the text as it appears in the article
+    spelling: str = ""  # the spelling that matched, when it was generated (a transliteration)
 
 
 @dataclass(frozen=True)
@@ -38,33 +67,16 @@ class WatchResult:
         """The aliases and phrases that matched, as written in the rules."""
         return list(dict.fromkeys(hit.alias for hit in self.hits))
 
-
-@dataclass(frozen=True)
-class _Term:
-    term: str
-    aliases: tuple[tuple[str, tuple[str, ...]], ...]  # (alias as written, its tokens)
-
-
-class _Index:
-    """Positions of each normalised word in each field of one document."""
-
-    def __init__(self, document: Document) -> None:
-        self.tokens: dict[str, list[Token]] = {name: tokenize(getattr(document, name)) for name in FIELDS}
-        self.positions: dict[str, dict[str, list[int]]] = {}
-        for name, tokens in self.tokens.items():
-            positions: dict[str, list[int]] = defaultdict(list)
-            for i, token in enumerate(tokens):
-                positions[token.norm].append(i)
-            self.positions[name] = positions
-
-    def find(self, words: tuple[str, ...]) -> tuple[str, int, int] | None:
-        """First occurrence of the word sequence: (field, start offset, end offset)."""
-        for name in FIELDS:
-            tokens = self.tokens[name]
-            for i in self.positions[name].get(words[0], ()):
-                if tuple(t.norm for t in tokens[i : i + len(words)]) == words:
-                    return name, tokens[i].start, tokens[i + len(words) - 1].end
-        return None
+    @property
+    def matched(self) -> list[str]:
+        """Each alias that matched, with the form found when it differs: `Пономарёв («Пономарёва»)`."""
+        found: dict[str, list[str]] = {}
+        for hit in self.hits:
+            shown = hit.alias[1:] if hit.alias.startswith("=") else hit.alias  # `=` (no inflection) is rule syntax
+            forms = found.setdefault(shown, [])
+            if hit.found and [t.norm for t in tokenize(hit.found)] != [t.norm for t in tokenize(shown)] and hit.found not in forms:
+                forms.append(hit.found)
+        return [f"{alias} ({', '.join('«' + f + '»' for f in forms[:3])})" if forms else alias for alias, forms in found.items()]
 
 
 class Matcher:
@@ -72,51 +84,168 @@ class Matcher:
 
     def __init__(self, rules: RuleSet) -> None:
         self.watches = rules.watches
-        self._terms: dict[str, _Term] = {}
-        for watch in rules.watches:
-            for term in (*watch.all_, *watch.any_, *watch.none):
-                if term not in self._terms:
-                    entity = rules.entities.get(term)
-                    aliases = entity.aliases if entity is not None else [term]
-                    compiled = tuple((a, phrase_tokens(a)) for a in aliases if phrase_tokens(a))
-                    self._terms[term] = _Term(term, compiled)
+        self.logic: list[WatchLogic] = [rules.logic[w.id] for w in rules.watches if w.id in rules.logic]
+        self.patterns: list[AliasPattern] = []
+        self.entity_patterns: dict[str, list[tuple[str, Any]]] = {}
+        self.candidates: dict[str, list[int]] = defaultdict(list)  # term key → watches it can trigger
+        self.always: list[int] = []  # watches the automaton cannot trigger (regexes, only `none`): always evaluated
+        self.fields: set[str] = set()
+        self._compile(rules)
+        for i, logic in enumerate(self.logic):
+            triggers = self._triggers(logic.root)
+            if triggers is None:
+                self.always.append(i)
+            for key in triggers or ():
+                self.candidates[key].append(i)
+            self.fields |= _fields_of(logic.root)
+        self.automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for index, pattern in enumerate(self.patterns):
+            by_key[pattern.key()].append(index)
+        self.key_lengths = [len(pattern.key()) for pattern in self.patterns]
+        for key, indexes in by_key.items():
+            self.automaton.add_word(key, tuple(indexes))
+        if by_key:
+            self.automaton.make_automaton()
 
-    def _hit(self, index: _Index, term: str) -> Hit | None:
-        for alias, words in self._terms[term].aliases:
-            found = index.find(words)
-            if found is not None:
-                return Hit(term, alias, *found)
-        return None
+    def _triggers(self, condition) -> frozenset[str] | None:
+        """Terms of which at least one must be found for the condition to hold (None: cannot tell, always evaluate).
+
+        A watch is evaluated only for documents in which one of its triggers was found.
+        """
+        if isinstance(condition, Term):
+            return None if condition.key in self.entity_patterns else frozenset([condition.key])
+        if isinstance(condition, Regex):
+            return None
+        if isinstance(condition, Near):
+            return self._triggers(condition.items[0])
+        if condition.op == "none":
+            return None
+        found = [self._triggers(item) for item in condition.items]
+        if condition.op == "any":
+            return None if any(f is None for f in found) else frozenset().union(*found)
+        known = [f for f in found if f is not None]
+        return min(known, key=len) if known else None
+
+    def _compile(self, rules: RuleSet) -> None:
+        """The alias patterns (every spelling) of every term the watches use, and the entities' regexes."""
+        used = {key for logic in self.logic for key in logic.terms}
+        for key in sorted(used):
+            kind, _, name = key.partition(":")
+            if kind == "entity":
+                entity = rules.entities[name]
+                aliases, inflect, transliterate = entity.aliases, entity.inflect, entity.transliterate
+                if entity.patterns:
+                    self.entity_patterns[key] = [(p, compile_regex(p)) for p in entity.patterns]
+            else:
+                aliases, inflect, transliterate = [name], True, False
+            seen: set[tuple] = set()
+            for alias in aliases:
+                spellings = variants(alias) if transliterate and not alias.startswith("=") else [alias]
+                for spelling in spellings:
+                    pattern = compile_alias(key, alias, spelling, inflect)
+                    if pattern.words and (pattern.words, alias) not in seen:
+                        seen.add((pattern.words, alias))
+                        self.patterns.append(pattern)
+
+    def _term_hits(self, document: Document) -> tuple[dict[str, list[Mention]], dict[str, FieldIndex]]:
+        found: dict[str, list[Mention]] = defaultdict(list)
+        fields: dict[str, FieldIndex] = {}
+        for name in FIELD_NAMES:
+            if name not in self.fields:
+                continue
+            current = fields[name] = FieldIndex.of(document.field(name))
+            if not current.words or not self.patterns:
+                continue
+            best: dict[tuple[str, int], tuple[int, int]] = {}  # one hit per term and place: longest, then first listed
+            for index, pattern_index in self._scan(current):
+                pattern = self.patterns[pattern_index]
+                rank = (-len(pattern.words), pattern_index)
+                place = (pattern.term, index)
+                if place not in best or rank < best[place]:
+                    best[place] = rank
+            for (term, index), (length, pattern_index) in sorted(best.items(), key=lambda item: item[0][1]):
+                found[term].append(Mention(name, index, -length, pattern_index))
+        return found, fields
+
+    def _scan(self, current: FieldIndex) -> list[tuple[int, int]]:
+        """(word index, pattern index) of every verified match in one field.
+
+        Every key starts with a space and spaces only separate words, so a match always begins at a
+        word; its index is the number of spaces before it, counted incrementally (in C).
+        """
+        out: list[tuple[int, int]] = []
+        words, joined = current.words, current.joined()
+        position, spaces = 0, 0
+        for end, indexes in self.automaton.iter(joined):
+            for i in indexes:
+                begin = end - self.key_lengths[i] + 1  # the key's leading space
+                if begin >= position:
+                    spaces += joined.count(" ", position, begin)
+                else:
+                    spaces -= joined.count(" ", begin, position)
+                position = begin
+                if self.patterns[i].matches_at(words, spaces):
+                    out.append((spaces, i))
+        return out
 
     def match(self, document: Document) -> list[WatchResult]:
         """The watches this document satisfies, each with the hits that satisfied it."""
-        index = _Index(document)
-        cache: dict[str, Hit | None] = {}
+        return [result for result, ok, _reason in self._evaluate(document, explain=False) if ok]
 
-        def hit(term: str) -> Hit | None:
-            if term not in cache:
-                cache[term] = self._hit(index, term)
-            return cache[term]
+    def explain(self, document: Document) -> list[tuple[WatchResult, bool, str]]:
+        """Every watch: its result (with every hit found for its terms), whether it matched, and why not."""
+        return self._evaluate(document, explain=True)
 
-        results = []
-        for watch in self.watches:
-            all_hits = [hit(t) for t in watch.all_]
-            if any(h is None for h in all_hits):
+    def _evaluate(self, document: Document, explain: bool) -> list[tuple[WatchResult, bool, str]]:
+        term_hits, fields = self._term_hits(document)
+        todo = set(self.always)
+        for key in term_hits:
+            todo.update(self.candidates.get(key, ()))
+        evaluator = Evaluator(document, term_hits, fields, self.entity_patterns)
+        out = []
+        for i in range(len(self.logic)) if explain else sorted(todo):  # never a loop over every watch
+            logic = self.logic[i]
+            ok, mentions, reason = evaluator.watch(logic)
+            if ok or explain:
+                out.append((WatchResult(logic.watch, self._hits(mentions, fields)), ok, reason))
+        return out
+
+    def _hits(self, mentions: list[Mention], fields: dict[str, FieldIndex]) -> list[Hit]:
+        hits = []
+        for m in sorted(set(mentions), key=lambda m: (FIELD_NAMES.index(m.field), m.word, m.start)):
+            if m.pattern < 0:
+                hits.append(Hit(m.term, m.alias, m.field, m.start, m.end, m.word, m.found))
                 continue
-            any_hits = [h for h in (hit(t) for t in watch.any_) if h is not None]
-            if watch.any_ and not any_hits:
-                continue
-            if any(hit(t) is not None for t in watch.none):
-                continue
-            hits = sorted([h for h in all_hits if h] + any_hits, key=lambda h: (FIELDS.index(h.field), h.start))
-            results.append(WatchResult(watch, hits))
-        return results
+            pattern, current = self.patterns[m.pattern], fields[m.field]
+            spans = current.spans()
+            start, end = spans[m.word][0], spans[m.word + m.length - 1][1]
+            spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
+            hits.append(Hit(_label(pattern.term), pattern.alias, m.field, start, end, m.word, current.text[start:end], spelling))
+        return hits
+
+
+def _label(key: str) -> str:
+    return key.partition(":")[2]
+
+
+def _fields_of(condition) -> set[str]:
+    found = set(condition.fields)
+    if isinstance(condition, (Group, Near)):
+        for item in condition.items:
+            found |= _fields_of(item)
+    return found
 
 
 def snippet(document: Document, hits: list[Hit], width: int = 240) -> str:
-    """About `width` characters of main text around the first hit in the text, cut at word boundaries."""
+    """About `width` characters of main text around a hit in the text, cut at word boundaries.
+
+    The first hit of a term the title does not already show is preferred: it says the most.
+    """
     text = document.text
-    first = next((h for h in hits if h.field == "text"), None)
+    in_title = {h.term for h in hits if h.field == "title"}
+    in_text = [h for h in hits if h.field == "text"]
+    first = next((h for h in in_text if h.term not in in_title), in_text[0] if in_text else None)
     if not text:
         return ""
     if first is None:

@@ -9,7 +9,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def test_example_config_passes_rules_check(monkeypatch, capsys) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", "example-password")
     assert main(["--config", str(EXAMPLES / "newswatch.yaml"), "rules", "check"]) == 0
-    assert "ok: 3 outlet(s), 2 channel(s), 2 watch(es) and 4 entit(y/ies) in 1 rule file(s)" in capsys.readouterr().out
+    assert "ok: 3 outlet(s), 2 channel(s), 4 watch(es) and 5 entit(y/ies) in 1 rule file(s)" in capsys.readouterr().out
 
 
 def test_help_lists_every_command(capsys) -> None:

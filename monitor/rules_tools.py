@@ -1,0 +1,240 @@
+"""`newswatch rules test` and `newswatch rules replay`: see what the rules do before they alert anybody."""
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+
+from crawler.extract import NotAnArticle, extract_article
+from crawler.urls import same_site
+from monitor.config import Config
+from monitor.matching import document_of, new_alerts
+from rules.matcher import Document, Hit, Matcher
+from rules.text import sentence_at, words
+from storage.db import Database
+from storage.models import Alert, Article, Delivery
+from storage.outbox import record_matches
+
+
+class TargetError(Exception):
+    """The URL, file or article to test could not be read."""
+
+
+def fetch(url: str, config: Config) -> tuple[bytes, str | None]:
+    """GET one page with the crawler's user agent, timeout and size limit."""
+    settings = config.settings.crawler
+    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=settings.timeout.total_seconds()) as response:  # http(s) only: checked by the caller
+            body = response.read(settings.max_page_bytes + 1)
+            content_type = response.headers.get("Content-Type")
+    except urllib.error.HTTPError as exc:
+        raise TargetError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise TargetError(f"{url}: {getattr(exc, 'reason', exc)}") from None
+    if len(body) > settings.max_page_bytes:
+        raise TargetError(f"{url}: page larger than crawler.max_page_bytes ({settings.max_page_bytes} bytes)")
+    return body, content_type
+
+
+def outlet_for(config: Config, url: str) -> str:
+    """The configured outlet whose feeds, sitemaps or pages are on the URL's site ('' if none)."""
+    for outlet in config.settings.outlets:
+        if any(same_site(url, u) for u in (*outlet.feeds, *outlet.sitemaps, *outlet.pages)):
+            return outlet.name
+    return ""
+
+
+def document_for(config: Config, target: str, outlet: str | None = None) -> tuple[Document, str]:
+    """The document behind a URL, an HTML file or an archived article id, and a line that says what it is."""
+    if target.startswith(("http://", "https://")):
+        body, content_type = fetch(target, config)
+        return _extracted(body, target, content_type, outlet if outlet is not None else outlet_for(config, target)), target
+    path = Path(target)
+    if path.is_file():
+        return _extracted(path.read_bytes(), path.resolve().as_uri(), None, outlet or ""), str(path)
+    if target.isdigit():
+        db = Database(config.database_url)
+        try:
+            db.migrate()
+            with db.session() as session:
+                article = session.get(Article, int(target))
+                if article is None:
+                    raise TargetError(f"no article {target} in the archive")
+                document = document_of(article)
+                return (replace(document, outlet=outlet) if outlet else document), f"article {target}: {article.canonical_url}"
+        finally:
+            db.close()
+    raise TargetError(f"{target}: not an http(s) URL, an existing file or an article id")
+
+
+def _extracted(body: bytes, url: str, content_type: str | None, outlet: str) -> Document:
+    try:
+        article = extract_article(body, url, content_type)
+    except NotAnArticle as exc:
+        raise TargetError(f"{url}: {exc}") from None
+    return Document(
+        title=article.title or "", text=article.text, url=article.canonical_url or url,
+        authors=tuple(article.authors), outlet=outlet, language=article.language or "",
+    )
+
+
+def explain(matcher: Matcher, document: Document, only: list[str] | None = None) -> str:
+    """Per watch: matched or not (and why not); for each hit the alias, the field, the position, the sentence."""
+    lines = [
+        f"Title: {document.title or '(none)'}",
+        f"Outlet: {document.outlet or '(unknown)'}   Language: {document.language or '(unknown)'}",
+        "Words: " + ", ".join(f"{name} {len(words(document.field(name)))}" for name in ("title", "lead", "text", "url", "author")),
+        "",
+    ]
+    for result, ok, reason in matcher.explain(document):
+        watch = result.watch
+        if only and watch.id not in only:
+            continue
+        head = f"{'MATCH' if ok else 'no'}  {watch.id}" + (f" ({watch.name})" if watch.name != watch.id else "")
+        lines.append(head if ok else f"{head}: {reason}")
+        for hit in result.hits:
+            lines.append("    " + describe_hit(hit))
+            lines.append("        " + sentence_at(document.field(hit.field), hit.start, hit.end))
+    return "\n".join(lines)
+
+
+def describe_hit(hit: Hit) -> str:
+    via = f" (as {hit.spelling})" if hit.spelling else ""
+    what = f"{hit.term}: " if hit.term != hit.alias else ""
+    return f"{what}{hit.alias!r}{via} found «{hit.found}» in {hit.field}, word {hit.word + 1}, characters {hit.start}-{hit.end}"
+
+
+def run_rules_test(config: Config, target: str, only: list[str], outlet: str | None, out: TextIO) -> int:
+    rules = config.load_rules()
+    unknown = [w for w in only if rules.watch(w) is None]
+    if unknown:
+        raise TargetError(f"unknown watch(es): {', '.join(unknown)} (watches: {', '.join(w.id for w in rules.watches)})")
+    matcher = Matcher(rules)
+    document, described = document_for(config, target, outlet)
+    out.write(f"Testing {described}\n{explain(matcher, document, only)}\n")
+    return 0
+
+
+@dataclass(frozen=True)
+class ReplayLine:
+    watch_id: str
+    article_id: int
+    outlet: str
+    title: str
+    url: str
+    detail: str
+
+
+@dataclass
+class ReplayReport:
+    articles: int
+    added: list[ReplayLine]
+    removed: list[ReplayLine]
+    kept: int
+    pending: int  # articles not matched yet: the next cycle matches them anyway
+
+
+def replay(db: Database, matcher: Matcher, since: dt.timedelta, send: bool = False, batch: int = 200) -> ReplayReport:
+    """Run the current rules over articles first seen within `since` and compare with the recorded alerts.
+
+    With `send`, the added alerts are written to the outbox (to be delivered like any other), one
+    transaction per batch of articles.
+    """
+    cutoff = dt.datetime.now(dt.timezone.utc) - since
+    report = ReplayReport(0, [], [], 0, 0)
+    last_id = 0
+    while True:
+        with db.session() as session:
+            rows = session.scalars(
+                select(Article).where(Article.first_seen >= cutoff, Article.id > last_id).order_by(Article.id).limit(batch)
+            ).all()
+            if not rows:
+                return report
+            last_id = rows[-1].id
+            recorded: dict[int, dict[str, Alert]] = {}
+            for alert in session.scalars(select(Alert).where(Alert.article_id.in_([a.id for a in rows]))):
+                recorded.setdefault(alert.article_id, {})[alert.watch_id] = alert
+            sent: dict[int, list[str]] = {}
+            alert_ids = [a.id for alerts in recorded.values() for a in alerts.values()]
+            if alert_ids:
+                for delivery in session.scalars(select(Delivery).where(Delivery.alert_id.in_(alert_ids), Delivery.status == "sent")):
+                    sent.setdefault(delivery.alert_id, []).append(delivery.channel)
+            for article in rows:
+                _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, send)
+
+
+def _replay_article(session, matcher: Matcher, article: Article, before: dict[str, Alert], sent: dict[int, list[str]],
+                    report: ReplayReport, send: bool) -> None:
+    if article.match_pending:
+        report.pending += 1
+        return
+    report.articles += 1
+    document = document_of(article)
+    results = {r.watch.id: r for r in matcher.match(document)}
+    for watch_id, result in results.items():
+        if watch_id in before:
+            report.kept += 1
+        else:
+            report.added.append(_line(article, watch_id, "matched: " + ", ".join(result.matched)))
+    for watch_id, alert in before.items():
+        if watch_id not in results:
+            channels = sent.get(alert.id, [])
+            report.removed.append(_line(article, watch_id, f"alert {alert.id}, " + (f"sent to {', '.join(channels)}" if channels else "not sent")))
+    if send:
+        fresh = [a for a in new_alerts(document, list(results.values())) if a.watch_id not in before]
+        if fresh:
+            record_matches(session, article.id, fresh)
+
+
+def _line(article: Article, watch_id: str, detail: str) -> ReplayLine:
+    return ReplayLine(watch_id, article.id, article.outlet, article.title or "", article.canonical_url, detail)
+
+
+def format_replay(report: ReplayReport, since: str) -> str:
+    lines = [f"replayed the current rules over {report.articles} article(s) first seen in the last {since}: "
+             f"{len(report.added)} alert(s) would be added, {len(report.removed)} removed, {report.kept} unchanged"]
+    if report.pending:
+        lines.append(f"({report.pending} article(s) not matched yet are left to the next cycle)")
+    for sign, entries in (("+", report.added), ("-", report.removed)):
+        for e in entries:
+            lines.append(f"{sign} {e.watch_id}  article {e.article_id} [{e.outlet}] {e.title}\n    {e.url}\n    {e.detail}")
+    return "\n".join(lines)
+
+
+def rules_command(config: Config, args) -> int:
+    """`newswatch rules test|replay` (wired in monitor/cli.py)."""
+    import sys
+
+    from monitor.delivery import deliver_pending
+    from newswatch.durations import format_duration, parse_duration
+
+    if args.rules_command == "test":
+        try:
+            return run_rules_test(config, args.target, args.watch, args.outlet, sys.stdout)
+        except TargetError as exc:
+            print(f"newswatch: {exc}", file=sys.stderr)
+            return 1
+    try:
+        since = parse_duration(args.since)
+    except ValueError as exc:
+        print(f"newswatch: --since: {exc}", file=sys.stderr)
+        return 64
+    matcher = Matcher(config.load_rules())
+    db = Database(config.database_url)
+    try:
+        db.migrate()
+        report = replay(db, matcher, since, send=args.send)
+        print(format_replay(report, format_duration(since)))
+        if args.send:
+            delivered = deliver_pending(db, config.settings.channels)
+            print(f"backfill: {len(report.added)} alert(s) written to the outbox; {delivered.sent} message(s) sent, {delivered.failed} failed")
+            return 0 if delivered.failed == 0 else 1
+    finally:
+        db.close()
+    return 0
