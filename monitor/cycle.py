@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from crawler.outlets import Outlet
 from monitor.config import Config
 from monitor.crawl import CrawlReport, crawl
-from monitor.delivery import DeliveryReport, deliver_pending
+from monitor.delivery import DeliveryReport, deliver_due
 from monitor.matching import MatchReport, match_pending
 from rules.matcher import Matcher
 from storage.db import Database
@@ -23,6 +23,7 @@ def run_cycle(config: Config, db: Database, matcher: Matcher, outlets: list[Outl
     """Crawl the given outlets (all when None; none when the list is empty), then match and deliver."""
     chosen = config.settings.outlets if outlets is None else outlets
     crawled = crawl(config, db, chosen, log_level) if chosen else None
-    matched = match_pending(db, matcher)
-    delivered = deliver_pending(db, config.settings.channels)
+    settings = config.settings
+    matched = match_pending(db, matcher, alerting=settings.alerts)
+    delivered = deliver_due(db, settings.channels, settings.delivery, settings.alerts.template_dir(config.base_dir))
     return CycleReport(crawled, matched, delivered)
