@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default: jsonl)")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
+    from monitor.alerts_cli import add_commands as add_alert_commands
+
+    add_alert_commands(commands)
+
     demo = commands.add_parser("demo", help="run a cycle against bundled sample outlets on 127.0.0.1 and show the alerts")
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's config, rules and SQLite archive in DIR")
     return parser
@@ -85,6 +89,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     from storage.db import Database
 
+    if args.command == "alerts":
+        from monitor import alerts_cli
+
+        if not alerts_cli.needs_database(args):
+            return alerts_cli.run(args, config, None)
     db = Database(config.database_url)
     try:
         db.migrate()
@@ -96,6 +105,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return run_daemon(config, db, crawler_log_level(args.verbose))
         if args.command == "archive":
             return _export(db, args.output)
+        if args.command == "alerts":
+            return alerts_cli.run(args, config, db)
     finally:
         db.close()
     return EXIT_USAGE

@@ -62,19 +62,6 @@ def is_too_old(article: Article, max_age: dt.timedelta | None) -> bool:
     return article.first_seen - article.published > max_age
 
 
-def record_matches(
-    session: Session,
-    article_id: int,
-    alerts: list[NewAlert],
-    story_id: int | None = None,
-    now: dt.datetime | None = None,
-    default_max_age: dt.timedelta | None = None,
-) -> int:
-    """Store what one article's matches cause and clear its pending flag; returns how many alerts are new."""
-    outcome = record_story_matches(session, article_id, alerts, story_id, now, default_max_age)
-    return outcome.alerts + outcome.followups
-
-
 def record_story_matches(
     session: Session,
     article_id: int,
@@ -83,6 +70,11 @@ def record_story_matches(
     now: dt.datetime | None = None,
     default_max_age: dt.timedelta | None = None,
 ) -> MatchOutcome:
+    """Store what one article's matches cause and clear its pending flag, in the caller's transaction.
+
+    Follow-ups in `digest` mode only wait here; flush_followups (after the batch) makes the due ones,
+    so copies found in one pass are announced together.
+    """
     now = now or utcnow()
     outcome = MatchOutcome()
     article = session.get(Article, article_id)
@@ -120,9 +112,8 @@ def record_story_matches(
             continue
         state.waiting = [*state.waiting, article_id]
         state.followup_due_at = max(now, state.last_message_at + alert.cooldown)
-    session.flush()
-    outcome.followups += flush_followups(session, now)
     article.match_pending = False
+    session.flush()
     return outcome
 
 
