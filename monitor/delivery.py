@@ -67,7 +67,8 @@ def profile(channel: Channel) -> Profile:
     scheme = urlsplit(channel.url).scheme.lower()
     if plugin is None:
         return Profile(channel.format or "text", Limits(body=channel.max_length))
-    formats = [str(f) for f in (plugin.notify_format if isinstance(plugin.notify_format, (tuple, list)) else (plugin.notify_format,))]
+    declared = type(plugin).notify_format  # the instance may have narrowed it to its default; the class lists all
+    formats = [getattr(f, "value", f) for f in (declared if isinstance(declared, (tuple, list)) else (declared,))]
     if channel.format:
         chosen = channel.format
     elif scheme in WEBHOOK_SCHEMES:
