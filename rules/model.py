@@ -67,6 +67,11 @@ class Watch(BaseModel):
                     raise ValueError("each term must be an entity id or a non-empty phrase")
         return terms
 
+    @field_validator("followups", mode="before")
+    @classmethod
+    def _unquoted_off(cls, value: object) -> object:
+        return "off" if value is False else value  # YAML 1.1 reads a bare `off` as false
+
     @model_validator(mode="after")
     def _digest_channels(self) -> Watch:
         unknown = [channel for channel in self.digest if channel not in self.notify]

@@ -45,6 +45,7 @@ def test_bad_config_options_are_errors(tmp_path, settings, expected) -> None:
 
 @pytest.mark.parametrize(("options", "expected"), [
     ({"followups": "sometimes"}, "followups"),
+    ({"followups": True}, "followups"),
     ({"cooldown": "0s"}, "cooldown"),
     ({"digest": {"desk": "daily"}}, "not in notify"),
     ({"digest": {"chat": "10s"}}, "at least 1m"),
