@@ -197,8 +197,3 @@ def deliver_due(
                         attempts, settings.max_attempts, retry_at.strftime("%H:%M:%S"), error)
     return report
 
-
-def deliver_pending(db: Database, channels: dict[str, Channel], settings: DeliverySettings = DeliverySettings(),
-                    templates: str | None = None) -> DeliveryReport:
-    """Deliver what is due now (kept for callers of the first version)."""
-    return deliver_due(db, channels, settings, templates)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from monitor.config import load_config
 from monitor.daemon import Daemon, build_scheduler
