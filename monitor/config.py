@@ -9,8 +9,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crawler.job import CrawlSettings
-from monitor.alert_settings import AlertSettings, Channel, DeliverySettings
 from crawler.outlets import Outlet
+from monitor.alert_settings import AlertSettings, Channel, DeliverySettings
 from newswatch.secrets import MASKER
 from newswatch.yamlsource import ConfigError, Problem, load_yaml, validate
 from rules.ruleset import RuleSet, load_rules
