@@ -155,5 +155,23 @@ def retry_failed(session: Session, alert_ids: list[int] | None = None) -> int:
     return session.execute(statement.values(status="pending", attempts=0, next_attempt_at=None)).rowcount or 0
 
 
+@dataclass(frozen=True)
+class ChannelSummary:
+    channel: str
+    counts: dict[str, int]  # status → deliveries
+    last_sent_at: dt.datetime | None
+
+
+def channel_summaries(session: Session) -> list[ChannelSummary]:
+    """Per channel: deliveries by status and the time of the last accepted send."""
+    counts: dict[str, dict[str, int]] = {}
+    for channel, status, count in session.execute(
+        select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)
+    ).all():
+        counts.setdefault(channel, {})[status] = count
+    last = dict(session.execute(select(Delivery.channel, func.max(Delivery.sent_at)).group_by(Delivery.channel)).all())
+    return [ChannelSummary(channel, counts[channel], last.get(channel)) for channel in sorted(counts)]
+
+
 def delivery_counts(session: Session) -> dict[str, int]:
     return dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())

@@ -36,6 +36,11 @@ def _three_alerts(tmp_path, db: Database, channels: dict[str, Channel]) -> None:
     assert match_pending(db, rules).alerts == 3
 
 
+def _statuses(listing: str) -> list[str]:
+    """The STATUS column of `alerts list` rows."""
+    return [line.split()[3] for line in listing.splitlines() if line.split()[:1] and line.split()[0].isdigit()]
+
+
 def _keys(bodies: list[bytes]) -> list[str]:
     return sorted(json.loads(body)["idempotency_key"] for body in bodies)
 
@@ -180,7 +185,8 @@ def test_out_of_attempts_is_failed_listed_and_retried(tmp_path, capsys) -> None:
 
         assert main(["--config", str(config), "alerts", "list", "--failed"]) == 0
         listing = capsys.readouterr().out
-        assert listing.count(" failed ") == 3 and "error=500" in listing
+        assert "channel chat: 3 failed; last sent -" in listing
+        assert _statuses(listing) == ["failed"] * 3 and listing.count("last error:") == 3 and "error=500" in listing
 
         receiver.mode = "ok"
         assert main(["--config", str(config), "alerts", "retry", str(failed[0])]) == 0
@@ -193,7 +199,8 @@ def test_out_of_attempts_is_failed_listed_and_retried(tmp_path, capsys) -> None:
         assert main(["--config", str(config), "alerts", "retry", "--all"]) == 0
         assert "no failed deliveries" in capsys.readouterr().out
         assert main(["--config", str(config), "alerts", "list"]) == 0
-        assert capsys.readouterr().out.count(" sent ") == 3
+        listing = capsys.readouterr().out
+        assert _statuses(listing) == ["sent"] * 3 and "channel chat: 3 sent; last sent 20" in listing
     finally:
         db.close()
         receiver.stop()
