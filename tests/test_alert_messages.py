@@ -66,9 +66,15 @@ def test_title_counts_when_the_service_puts_it_in_the_body() -> None:
 
 def test_digest_is_shortened_by_its_snippets() -> None:
     items = [DigestItem("story", f"Story {i}", "wire", f"http://wire.example.org/{i}", None, LONG) for i in range(5)]
-    message = render(outgoing(kind="digest", items=items), "text", Limits(body=2000))
+    items.append(DigestItem("followup", "Story 0", "ledger", "http://ledger.example.org/0", None, "", ["ledger", "chronicle"]))
+    alert = outgoing(kind="digest", items=items)
+    message = render(alert, "text", Limits(body=2000))
     assert len(message.body) <= 2000
     assert all(f"Story {i}" in message.body for i in range(5))
+    assert "* also in ledger, chronicle: Story 0" in message.body
+    assert message.title == "[Belgorod raids] digest: 6 alert(s)"
+    for fmt in ("markdown", "html"):
+        assert "also in ledger, chronicle" in render(alert, fmt).body
 
 
 def test_markdown_and_html_escape_what_the_article_says() -> None:
