@@ -101,7 +101,7 @@ def test_channel(config: Config, name: str) -> int:
     limit = f", limit {shape.limits.body} characters" if shape.limits.body else ""
     print(f"sending a test message to {name} ({redact_url(channel.url)}, {shape.format}{limit}) ...")
     msgid = message_id(key, name) if urlsplit(channel.url).scheme.lower() in EMAIL_SCHEMES else None
-    error = send(url_for_send(channel, key), message, msgid)
+    error = send(url_for_send(channel, key), message, msgid, detail=True)
     if error is None:
         print(f"sent: the service accepted the message (idempotency key {key})")
         return EXIT_OK

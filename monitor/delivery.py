@@ -114,29 +114,46 @@ def url_for_send(channel: Channel, key: str | None) -> str:
     return joined + (f"#{fragment}" if fragment else "")
 
 
-def send(url: str, message: Message, msgid: str | None = None) -> str | None:
+def send(url: str, message: Message, msgid: str | None = None, detail: bool = False) -> str | None:
     """Send one message; None on success, else apprise's reason (secrets masked).
 
     A new Apprise object per message: apprise throttles repeated sends from one plugin object.
+    With `detail` (single-threaded commands such as `alerts test`) apprise's debug lines are
+    captured too, so the reason says what the socket or the server really did; they are kept out
+    of the terminal while captured.
     """
     notifier = apprise.Apprise()
     if not notifier.add(url):
         return f"not a valid apprise URL: {redact_url(url)}"
     body_format = {"text": NotifyFormat.TEXT, "markdown": NotifyFormat.MARKDOWN, "html": NotifyFormat.HTML}[message.format]
     token = _message_id.set(msgid)
+    apprise_logger = logging.getLogger("apprise")
+    propagate = apprise_logger.propagate
+    if detail:
+        apprise_logger.propagate = False
     try:
-        with apprise.LogCapture(level=logging.WARNING, fmt="%(levelname)s %(message)s") as captured:
+        level = logging.DEBUG if detail else logging.WARNING
+        with apprise.LogCapture(level=level, fmt="%(levelname)s %(message)s") as captured:
             try:
                 ok = notifier.notify(title=message.title, body=message.body, body_format=body_format)
             except Exception as exc:  # apprise plugins can raise on odd input; a failure must not stop the others
                 return MASKER.mask(f"{type(exc).__name__}: {exc}")
     finally:
+        apprise_logger.propagate = propagate
         _message_id.reset(token)
     if ok:
         return None
-    lines = [line.split(" ", 1)[1].strip() for line in captured.getvalue().splitlines()
-             if line.startswith(("WARNING", "ERROR", "CRITICAL")) and " " in line]
-    return MASKER.mask(" ".join(lines) or "the service did not accept the message")
+    return MASKER.mask(failure_reason(captured.getvalue()) or "the service did not accept the message")
+
+
+def failure_reason(captured: str) -> str:
+    """apprise's warnings and errors, plus the exception lines of its debug output."""
+    lines = []
+    for line in captured.splitlines():
+        level, _, text = line.partition(" ")
+        if level in ("WARNING", "ERROR", "CRITICAL") or (level == "DEBUG" and "Exception" in text):
+            lines.append(text.strip())
+    return " ".join(lines)
 
 
 def send_alert(alert: OutgoingAlert, channel: Channel, templates: str | None = None) -> str | None:

@@ -207,9 +207,16 @@ def test_out_of_attempts_is_failed_listed_and_retried(tmp_path, capsys) -> None:
 
 
 def test_alerts_test_reports_what_the_service_answered(tmp_path, capsys) -> None:
-    receiver = FlakyReceiver().start()
-    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", {}, {"chat": receiver.url})
+    receiver, hanging = FlakyReceiver().start(), FlakyReceiver().start()
+    hanging.mode = "hang"
+    channels = {"chat": receiver.url, "refuses": f"json://127.0.0.1:{free_port()}/x",
+                "hangs": {"url": hanging.url, "timeout": "1s"}}
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", {}, channels)
     try:
+        assert main(["--config", str(config), "alerts", "test", "refuses"]) == 1
+        assert "Connection refused" in capsys.readouterr().out
+        assert main(["--config", str(config), "alerts", "test", "hangs"]) == 1
+        assert "timed out" in capsys.readouterr().out.lower()
         assert main(["--config", str(config), "alerts", "test", "chat"]) == 0
         assert "sent: the service accepted the message" in capsys.readouterr().out
         assert "test message" in json.loads(receiver.received[0])["message"]
@@ -220,3 +227,4 @@ def test_alerts_test_reports_what_the_service_answered(tmp_path, capsys) -> None
         assert "unknown channel 'chta'" in capsys.readouterr().err
     finally:
         receiver.stop()
+        hanging.stop()
