@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = archive_commands.add_parser("export", help="print every archived article as one JSON object per line")
     export.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default: jsonl)")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    archive_commands.add_parser("stories", help="put archived articles that have no story yet into stories (after an upgrade)")
 
     from monitor.alerts_cli import add_commands as add_alert_commands
 
@@ -103,6 +104,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             from monitor.daemon import run_daemon
 
             return run_daemon(config, db, crawler_log_level(args.verbose))
+        if args.command == "archive" and args.archive_command == "stories":
+            from storage.stories import place_archive
+
+            placed, joined = place_archive(db)
+            print(f"placed {placed} article(s) in stories; {joined} joined a story of an earlier article")
+            return EXIT_OK
         if args.command == "archive":
             return _export(db, args.output)
         if args.command == "alerts":

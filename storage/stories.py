@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newswatch.fingerprint import SIMILAR, Fingerprint, fingerprint, from_signature
+from storage.db import Database
 from storage.models import Article, Story, StoryArticle, StoryBand
 from storage.types import utcnow
 from storage.upsert import insert_ignore
@@ -72,6 +73,25 @@ def similar_article(session: Session, found: Fingerprint, exclude: int | None = 
         if score >= SIMILAR and (best is None or score > best[1]):
             best = (story_id, score)
     return best
+
+
+def unplaced_articles(session: Session, limit: int = 500) -> list[Article]:
+    """Articles without a story, oldest first (archived before stories existed); a full anti-join, for one-off use."""
+    placed = select(StoryArticle.article_id)
+    return list(session.scalars(select(Article).where(Article.id.not_in(placed)).order_by(Article.id).limit(limit)))
+
+
+def place_archive(db: Database, batch: int = 500) -> tuple[int, int]:
+    """Place every archived article that has no story yet; returns (placed, joined an earlier story)."""
+    placed = joined = 0
+    while True:
+        with db.session() as session:
+            articles = unplaced_articles(session, batch)
+            for article in articles:
+                joined += place_article(session, article).joined
+            placed += len(articles)
+        if len(articles) < batch:
+            return placed, joined
 
 
 def story_outlets(session: Session, story_id: int) -> list[str]:

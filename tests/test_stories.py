@@ -84,3 +84,24 @@ def test_lookup_is_an_index_search_by_band_key(tmp_path) -> None:
             assert session.scalar(select(func.count()).select_from(StoryBand)) == 32
     finally:
         db.close()
+
+
+def test_archive_stories_places_articles_archived_before_stories(tmp_path, capsys) -> None:
+    from monitor.cli import main
+    from tests.helpers import write_config
+
+    database = f"sqlite:///{tmp_path / 'a.db'}"
+    config = write_config(tmp_path, database, {}, {"chat": "json://127.0.0.1:9/x"})
+    db = Database(database)
+    try:
+        db.migrate()
+        for outlet, path, body in (("wire", "/raid", RAID), ("ledger", "/raid", syndicated(RAID, "Ledger")), ("wire", "/gas", GAS)):
+            archive(db, page(outlet, path, body))  # archived, never matched: no story yet
+        assert main(["--config", str(config), "archive", "stories"]) == 0
+        assert "placed 3 article(s) in stories; 1 joined a story of an earlier article" in capsys.readouterr().out
+        assert main(["--config", str(config), "archive", "stories"]) == 0
+        assert "placed 0 article(s)" in capsys.readouterr().out
+        with db.session() as session:
+            assert sorted(session.scalars(select(func.count()).select_from(StoryArticle).group_by(StoryArticle.story_id))) == [1, 2]
+    finally:
+        db.close()
