@@ -95,6 +95,13 @@ def load_config(path: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     settings = validate(Settings, document)
+    templates = settings.alerts.template_dir(path.resolve().parent)
+    if templates:
+        from monitor.render import template_problems
+
+        problems = [document.problem(("alerts", "templates"), problem) for problem in template_problems(templates)]
+        if problems:
+            raise ConfigError(problems)
     for channel in settings.channels.values():
         MASKER.add_url(channel.url)
     MASKER.add_url(settings.database)

@@ -191,7 +191,10 @@ def deliver_due(
             if not claim(session, alert.delivery_id, moment, settings.lease):
                 continue
         channel = channels.get(alert.channel)
-        error = NOT_CONFIGURED.format(alert.channel) if channel is None else send_alert(alert, channel, templates)
+        try:
+            error = NOT_CONFIGURED.format(alert.channel) if channel is None else send_alert(alert, channel, templates)
+        except Exception as exc:  # a broken user template, for example: a failed attempt like any other
+            error = MASKER.mask(f"could not build the message: {type(exc).__name__}: {exc}")
         attempts = alert.attempts + 1
         with db.session() as session:
             if error is None:

@@ -7,12 +7,15 @@ but gets shorter snippets — an alert is never dropped for length.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from mako.exceptions import MakoException
 from mako.lookup import TemplateLookup
+from mako.template import Template
 
 from storage.deliveries import OutgoingAlert
 
@@ -57,6 +60,26 @@ def render(alert: OutgoingAlert, format: str = "text", limits: Limits = Limits()
         else:
             high = cap - 1
     return Message(title, best, format)
+
+
+def template_problems(folder: str) -> list[str]:
+    """What is wrong with a user template folder: missing, unknown file names, templates that do not compile."""
+    path = Path(folder)
+    if not path.is_dir():
+        return [f"template folder {folder} does not exist"]
+    known = sorted(p.name for p in BUILTIN.glob("*.mako"))
+    problems = []
+    for file in sorted(path.glob("*.mako")):
+        if file.name not in known:
+            close = difflib.get_close_matches(file.name, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (templates: {', '.join(known)})"
+            problems.append(f"unknown template {file.name}{hint}")
+            continue
+        try:
+            Template(file.read_text(encoding="utf-8"), strict_undefined=True)
+        except MakoException as exc:
+            problems.append(f"template {file.name} does not compile: {exc}")
+    return problems
 
 
 def render_title(alert: OutgoingAlert) -> str:

@@ -15,6 +15,7 @@ def _config(tmp_path, channels=None, settings=None, watch_options=None):
 
 
 def test_channel_mapping_and_alert_settings_load(tmp_path) -> None:
+    (tmp_path / "tpl").mkdir()
     path = _config(tmp_path, {"chat": "json://127.0.0.1:9/x", "desk": {"url": "mailto://127.0.0.1:25?to=a@example.org",
                                                                        "max_length": 5000, "format": "text", "timeout": "5s"}},
                    settings={"alerts": {"max_age": "2d", "templates": "tpl"}, "delivery": {"max_attempts": 3, "backoff": "10s"}},
@@ -62,3 +63,21 @@ def test_delivery_runs_as_its_own_job_on_its_own_thread(tmp_path) -> None:
     job = scheduler.get_job("deliveries")
     assert job.executor == "delivery" and job.trigger.interval.total_seconds() == 20
     assert all(other.executor == "default" for other in scheduler.get_jobs() if other.id != "deliveries")
+
+
+def test_template_folder_is_checked_at_load(tmp_path) -> None:
+    path = _config(tmp_path, settings={"alerts": {"templates": "tpl"}})
+    with pytest.raises(ConfigError, match="template folder .*tpl does not exist"):
+        load_config(path)
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "stroy.txt.mako").write_text("${title}\n", encoding="utf-8")
+    (tmp_path / "tpl" / "digest.md.mako").write_text("% for x in items:\n${x}\n", encoding="utf-8")  # no % endfor
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    message = str(error.value)
+    assert "newswatch.yaml:" in message and "alerts.templates" in message
+    assert "unknown template stroy.txt.mako (did you mean 'story.txt.mako'?)" in message
+    assert "template digest.md.mako does not compile" in message
+    (tmp_path / "tpl" / "stroy.txt.mako").rename(tmp_path / "tpl" / "story.txt.mako")
+    (tmp_path / "tpl" / "digest.md.mako").unlink()
+    assert load_config(path).settings.alerts.templates == "tpl"

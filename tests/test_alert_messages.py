@@ -120,3 +120,30 @@ def test_user_templates_replace_the_built_in_ones(tmp_path, webhook) -> None:
     body = render(outgoing(), "text", templates=str(templates)).body
     assert body == "NEW STORY for Belgorod raids: Fighters cross into Belgorod region <http://wire.example.org/raid> [0123456789abcdef]\n"
     assert render(outgoing(kind="followup", outlets=["ledger"]), "text", templates=str(templates)).body.startswith("Also in: ledger")
+
+
+def test_a_broken_user_template_is_a_failed_attempt_not_a_crash(tmp_path, webhook) -> None:
+    from sqlalchemy import select
+
+    from monitor.alert_settings import DeliverySettings
+    from storage.models import Delivery
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "story.txt.mako").write_text("${no_such_variable}\n", encoding="utf-8")
+    channels = {"chat": Channel(url=f"json://{webhook.netloc}/alerts")}
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        db.migrate()
+        article_id = archive(db, page("wire", "/raid", RAID))
+        with db.session() as session:
+            story = place_article(session, session.get(Article, article_id))
+            record_story_matches(session, article_id, [NewAlert("raids", "Raids", ["Kozinka"], "x", ["chat"])], story.story_id)
+        report = deliver_due(db, channels, DeliverySettings(max_attempts=1), templates=str(templates))
+        assert (report.sent, report.failed, report.given_up) == (0, 1, 1)
+        with db.session() as session:
+            status, error = session.execute(select(Delivery.status, Delivery.last_error)).one()
+        assert status == "failed" and "could not build the message" in error and "no_such_variable" in error
+        assert deliver_due(db, channels).sent == 0 and webhook.received == []
+    finally:
+        db.close()
