@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = archive_commands.add_parser("export", help="print every archived article as one JSON object per line")
     export.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default: jsonl)")
     export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    archive_commands.add_parser("stories", help="put archived articles that have no story yet into stories (after an upgrade)")
+
+    from monitor.alerts_cli import add_commands as add_alert_commands
+
+    add_alert_commands(commands)
 
     demo = commands.add_parser("demo", help="run a cycle against bundled sample outlets on 127.0.0.1 and show the alerts")
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's config, rules and SQLite archive in DIR")
@@ -100,6 +105,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     from storage.db import Database
 
+    if args.command == "alerts":
+        from monitor import alerts_cli
+
+        if not alerts_cli.needs_database(args):
+            return alerts_cli.run(args, config, None)
     db = Database(config.database_url)
     try:
         db.migrate()
@@ -109,10 +119,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             from monitor.daemon import run_daemon
 
             return run_daemon(config, db, crawler_log_level(args.verbose))
+        if args.command == "archive" and args.archive_command == "stories":
+            from storage.stories import place_archive
+
+            placed, joined = place_archive(db)
+            print(f"placed {placed} article(s) in stories; {joined} joined a story of an earlier article")
+            return EXIT_OK
         if args.command == "archive":
             return _export(db, args.output)
         if args.command == "outlets":
             return _outlets(config, db, args.json)
+        if args.command == "alerts":
+            return alerts_cli.run(args, config, db)
     finally:
         db.close()
     return EXIT_USAGE

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
+from monitor.alert_settings import AlertSettings, Channel, DeliverySettings
 from newswatch.secrets import MASKER
 from newswatch.yamlsource import ConfigError, Problem, load_yaml, validate
 from rules.ruleset import RuleSet, load_rules
@@ -26,19 +27,27 @@ class Settings(BaseModel):
 
     database: str = "sqlite:///newswatch.db"
     outlets: list[Outlet] = Field(default_factory=list)
-    channels: dict[str, str] = Field(default_factory=dict)
+    channels: dict[str, Channel] = Field(default_factory=dict)
     rules: list[str] = Field(default_factory=list)
     admin: list[str] = Field(default_factory=list)  # channels told when an edited rule file is broken
     crawler: CrawlSettings = CrawlSettings()
+    alerts: AlertSettings = AlertSettings()
+    delivery: DeliverySettings = DeliverySettings()
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channel_urls(cls, channels: object) -> object:
+        """A channel given as a bare URL is a channel with default options."""
+        if isinstance(channels, dict):
+            return {name: {"url": value} if isinstance(value, str) else value for name, value in channels.items()}
+        return channels
 
     @field_validator("channels")
     @classmethod
-    def _channel_names(cls, channels: dict[str, str]) -> dict[str, str]:
-        for name, url in channels.items():
+    def _channel_names(cls, channels: dict[str, Channel]) -> dict[str, Channel]:
+        for name in channels:
             if not re.match(CHANNEL_NAME, name):
                 raise ValueError(f"channel name {name!r} must be letters, digits, '.', '_' or '-'")
-            if "://" not in url:
-                raise ValueError(f"channel {name!r} must be an apprise URL such as mailto://… or json://…")
         return channels
 
     @field_validator("rules", mode="before")
@@ -96,8 +105,15 @@ def load_config(path: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     settings = validate(Settings, document)
-    for url in settings.channels.values():
-        MASKER.add_url(url)
+    templates = settings.alerts.template_dir(path.resolve().parent)
+    if templates:
+        from monitor.render import template_problems
+
+        problems = [document.problem(("alerts", "templates"), problem) for problem in template_problems(templates)]
+        if problems:
+            raise ConfigError(problems)
+    for channel in settings.channels.values():
+        MASKER.add_url(channel.url)
     MASKER.add_url(settings.database)
     return Config(path=path.resolve(), settings=settings)
 

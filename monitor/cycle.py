@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from crawler.outlets import Outlet
 from monitor.config import Config
 from monitor.crawl import CrawlReport, crawl
-from monitor.delivery import DeliveryReport, deliver_pending
+from monitor.delivery import DeliveryReport, deliver_due
 from monitor.health import due_outlets
 from monitor.matching import MatchReport, match_pending
 from rules.matcher import Matcher
@@ -35,6 +35,7 @@ def run_cycle(
     if not force:
         chosen, skipped = due_outlets(db, chosen, dt.datetime.now(dt.timezone.utc))
     crawled = crawl(config, db, chosen, log_level) if chosen else None
-    matched = match_pending(db, matcher)
-    delivered = deliver_pending(db, config.settings.channels)
+    settings = config.settings
+    matched = match_pending(db, matcher, alerting=settings.alerts)
+    delivered = deliver_due(db, settings.channels, settings.delivery, settings.alerts.template_dir(config.base_dir))
     return CycleReport(crawled, matched, delivered, skipped)

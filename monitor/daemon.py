@@ -1,7 +1,9 @@
 """`newswatch run`: each outlet crawled on its own schedule under APScheduler, until SIGTERM/SIGINT.
 
 Crawls run in worker processes (see monitor/crawl.py), so the scheduler's threads only wait for
-them; matching and delivery run one at a time behind a lock, so no alert is sent twice.
+them; matching runs one at a time behind a lock. Delivery is its own job on its own one-thread
+executor, every `delivery.every`: a slow or dead channel never holds up crawling or matching, and
+each send is claimed in the database first, so no alert is sent twice.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.outlets import Outlet
 from monitor.config import Config
 from monitor.crawl import crawl, stop_all_workers
-from monitor.delivery import deliver_pending, send
+from monitor.delivery import deliver_due, send, url_for_send
 from monitor.health import due_outlets
+from monitor.render import Message
 from monitor.matching import match_pending
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
@@ -27,7 +30,6 @@ from rules.ruleset import rules_fingerprint
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-DELIVERY_RETRY = dt.timedelta(minutes=1)
 RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for edits
 
 
@@ -72,7 +74,7 @@ class LiveRules:
     def _tell_admins(self, errors: str) -> None:
         body = "An edit to the watch rules has errors; newswatch keeps using the last good rules until they are fixed.\n\n" + errors
         for name in self.config.settings.admin:
-            failure = send(self.config.settings.channels[name], "newswatch: rule files have errors", body)
+            failure = send(url_for_send(self.config.settings.channels[name], None), Message("newswatch: rule files have errors", body, "text"))
             if failure:
                 log.warning("could not tell admin channel %s about the rule errors: %s", name, failure)
 
@@ -83,6 +85,7 @@ class Daemon:
         self.rules = LiveRules(config)
         self._alerting = threading.Lock()
         self.scheduler: BaseScheduler | None = None
+        self._delivering = threading.Lock()
 
     def crawl_outlet(self, name: str) -> None:
         outlet = self.config.outlet(name)
@@ -96,7 +99,7 @@ class Daemon:
             self._backing_off(outlet)
         except Exception:
             log.exception("crawl of outlet %s failed", name)
-        self.match_and_deliver()
+        self.match()
 
     def _backing_off(self, outlet: Outlet) -> bool:
         """True while the outlet backs off; its next scheduled run is then moved to the end of the pause."""
@@ -109,21 +112,34 @@ class Daemon:
             self.scheduler.modify_job(f"outlet:{outlet.name}", next_run_time=until)
         return True
 
-    def match_and_deliver(self) -> None:
+    def match(self) -> None:
         with self._alerting:
             try:
-                matched = match_pending(self.db, self.rules.current())
-                delivered = deliver_pending(self.db, self.config.settings.channels)
-                if matched.alerts or delivered.sent or delivered.failed:
-                    log.info("%d new alert(s); %d sent, %d failed", matched.alerts, delivered.sent, delivered.failed)
+                matched = match_pending(self.db, self.rules.current(), alerting=self.config.settings.alerts)
+                if matched.alerts:
+                    log.info("%d new alert(s) in the outbox", matched.alerts)
             except Exception:
-                log.exception("matching or delivery failed; pending work stays pending")
+                log.exception("matching failed; pending articles stay pending")
+
+    def deliver(self) -> None:
+        """One pass of the delivery worker (its own thread; never runs twice at once)."""
+        if not self._delivering.acquire(blocking=False):
+            return
+        try:
+            settings = self.config.settings
+            delivered = deliver_due(self.db, settings.channels, settings.delivery, settings.alerts.template_dir(self.config.base_dir))
+            if delivered.sent or delivered.failed or delivered.digests:
+                log.info("delivery: %d sent, %d failed attempt(s), %d digest(s) built", delivered.sent, delivered.failed, delivered.digests)
+        except Exception:
+            log.exception("delivery pass failed; the outbox keeps every pending message")
+        finally:
+            self._delivering.release()
 
 
 def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=dt.timezone.utc,
-        executors={"default": ThreadPoolExecutor(max_workers=4)},
+        executors={"default": ThreadPoolExecutor(max_workers=4), "delivery": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1},
     )
     now = dt.datetime.now(dt.timezone.utc)
@@ -133,9 +149,10 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
             daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
             id=f"outlet:{outlet.name}", next_run_time=now, misfire_grace_time=int(every),
         )
+    every = daemon.config.settings.delivery.every.total_seconds()
     scheduler.add_job(
-        daemon.match_and_deliver, IntervalTrigger(seconds=DELIVERY_RETRY.total_seconds(), timezone=dt.timezone.utc),
-        id="deliveries", misfire_grace_time=int(DELIVERY_RETRY.total_seconds()),
+        daemon.deliver, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), id="deliveries",
+        executor="delivery", next_run_time=now, misfire_grace_time=max(1, int(every)),
     )
     scheduler.add_job(
         daemon.rules.current, IntervalTrigger(seconds=RULES_POLL.total_seconds(), timezone=dt.timezone.utc),

@@ -28,10 +28,17 @@ def cycle_summary(report: CycleReport) -> str:
             f"  {outlet.name:<16} skipped: backing off until {until:%Y-%m-%d %H:%M:%S} UTC after {streak} failed crawl(s)"
             " (--force crawls it anyway)"
         )
-    lines.append(f"  matched {report.matched.articles} article(s): {report.matched.alerts} new alert(s)")
+    matched = f"  matched {report.matched.articles} article(s): {report.matched.alerts} new alert(s)"
+    if report.matched.joined:
+        matched += f", {report.matched.joined} match(es) joined a story already alerted"
+    if report.matched.too_old:
+        matched += f", {report.matched.too_old} too old to alert (max_age)"
+    lines.append(matched)
     delivered = f"  delivered {report.delivered.sent} message(s)"
     if report.delivered.failed:
-        delivered += f", {report.delivered.failed} failed and stay pending for the next cycle"
+        retried = report.delivered.failed - report.delivered.given_up
+        delivered += f", {report.delivered.failed} failed ({retried} will be retried"
+        delivered += f", {report.delivered.given_up} marked failed: see `newswatch alerts list --failed`)" if report.delivered.given_up else ")"
     lines.append(delivered)
     lines.extend(f"    {error}" for error in report.delivered.errors[:10])
     return "\n".join(lines)

@@ -17,8 +17,9 @@ from monitor.matching import document_of, new_alerts
 from rules.matcher import Document, Hit, Matcher
 from rules.text import sentence_at, words
 from storage.db import Database
-from storage.models import Alert, Article, Delivery
-from storage.outbox import record_matches
+from storage.models import Alert, Article, Delivery, StoryArticle, WatchStory
+from storage.outbox import record_story_matches
+from storage.stories import place_article
 
 
 class TargetError(Exception):
@@ -138,16 +139,23 @@ class ReplayReport:
     removed: list[ReplayLine]
     kept: int
     pending: int  # articles not matched yet: the next cycle matches them anyway
+    joined: int = 0  # matches that would join a story the watch already alerted on: no new alert
 
 
-def replay(db: Database, matcher: Matcher, since: dt.timedelta, send: bool = False, batch: int = 200) -> ReplayReport:
+def replay(
+    db: Database, matcher: Matcher, since: dt.timedelta, send: bool = False, batch: int = 200,
+    max_age: dt.timedelta | None = None,
+) -> ReplayReport:
     """Run the current rules over articles first seen within `since` and compare with the recorded alerts.
 
-    With `send`, the added alerts are written to the outbox (to be delivered like any other), one
-    transaction per batch of articles.
+    Alerts are one per (watch, story): a match on an article whose story the watch already alerted
+    on (or that an earlier article of this replay would alert on) joins it and adds no alert. With
+    `send`, the added alerts are written to the outbox (to be delivered like any other), one
+    transaction per batch of articles; `max_age` applies as in a normal cycle.
     """
     cutoff = dt.datetime.now(dt.timezone.utc) - since
     report = ReplayReport(0, [], [], 0, 0)
+    claimed: set[tuple[str, int]] = set()  # (watch, story) pairs this replay would alert on
     last_id = 0
     while True:
         with db.session() as session:
@@ -158,7 +166,8 @@ def replay(db: Database, matcher: Matcher, since: dt.timedelta, send: bool = Fal
                 return report
             last_id = rows[-1].id
             recorded: dict[int, dict[str, Alert]] = {}
-            for alert in session.scalars(select(Alert).where(Alert.article_id.in_([a.id for a in rows]))):
+            query = select(Alert).where(Alert.article_id.in_([a.id for a in rows]), Alert.kind.in_(("story", "followup")))
+            for alert in session.scalars(query):
                 recorded.setdefault(alert.article_id, {})[alert.watch_id] = alert
             sent: dict[int, list[str]] = {}
             alert_ids = [a.id for alerts in recorded.values() for a in alerts.values()]
@@ -166,30 +175,41 @@ def replay(db: Database, matcher: Matcher, since: dt.timedelta, send: bool = Fal
                 for delivery in session.scalars(select(Delivery).where(Delivery.alert_id.in_(alert_ids), Delivery.status == "sent")):
                     sent.setdefault(delivery.alert_id, []).append(delivery.channel)
             for article in rows:
-                _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, send)
+                _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, send, claimed, max_age)
 
 
 def _replay_article(session, matcher: Matcher, article: Article, before: dict[str, Alert], sent: dict[int, list[str]],
-                    report: ReplayReport, send: bool) -> None:
+                    report: ReplayReport, send: bool, claimed: set[tuple[str, int]], max_age: dt.timedelta | None) -> None:
     if article.match_pending:
         report.pending += 1
         return
     report.articles += 1
+    story_id = place_article(session, article).story_id if send else session.scalar(
+        select(StoryArticle.story_id).where(StoryArticle.article_id == article.id))
     document = document_of(article)
     results = {r.watch.id: r for r in matcher.match(document)}
+    fresh: list[str] = []
     for watch_id, result in results.items():
         if watch_id in before:
             report.kept += 1
+            continue
+        state = session.get(WatchStory, (watch_id, story_id)) if story_id is not None else None
+        if state is not None and article.id in state.articles:
+            report.kept += 1
+        elif state is not None or (story_id is not None and (watch_id, story_id) in claimed):
+            report.joined += 1
         else:
             report.added.append(_line(article, watch_id, "matched: " + ", ".join(result.matched)))
+            fresh.append(watch_id)
+            if story_id is not None:
+                claimed.add((watch_id, story_id))
     for watch_id, alert in before.items():
         if watch_id not in results:
             channels = sent.get(alert.id, [])
             report.removed.append(_line(article, watch_id, f"alert {alert.id}, " + (f"sent to {', '.join(channels)}" if channels else "not sent")))
-    if send:
-        fresh = [a for a in new_alerts(document, list(results.values())) if a.watch_id not in before]
-        if fresh:
-            record_matches(session, article.id, fresh)
+    if send and fresh:
+        alerts = [a for a in new_alerts(document, [results[w] for w in fresh])]
+        record_story_matches(session, article.id, alerts, story_id, default_max_age=max_age)
 
 
 def _line(article: Article, watch_id: str, detail: str) -> ReplayLine:
@@ -199,6 +219,8 @@ def _line(article: Article, watch_id: str, detail: str) -> ReplayLine:
 def format_replay(report: ReplayReport, since: str) -> str:
     lines = [f"replayed the current rules over {report.articles} article(s) first seen in the last {since}: "
              f"{len(report.added)} alert(s) would be added, {len(report.removed)} removed, {report.kept} unchanged"]
+    if report.joined:
+        lines.append(f"({report.joined} match(es) would join a story the watch already alerted on: no new alert)")
     if report.pending:
         lines.append(f"({report.pending} article(s) not matched yet are left to the next cycle)")
     for sign, entries in (("+", report.added), ("-", report.removed)):
@@ -211,7 +233,7 @@ def rules_command(config: Config, args) -> int:
     """`newswatch rules test|replay` (wired in monitor/cli.py)."""
     import sys
 
-    from monitor.delivery import deliver_pending
+    from monitor.delivery import deliver_due
     from newswatch.durations import format_duration, parse_duration
 
     if args.rules_command == "test":
@@ -229,10 +251,11 @@ def rules_command(config: Config, args) -> int:
     db = Database(config.database_url)
     try:
         db.migrate()
-        report = replay(db, matcher, since, send=args.send)
+        report = replay(db, matcher, since, send=args.send, max_age=config.settings.alerts.max_age)
         print(format_replay(report, format_duration(since)))
         if args.send:
-            delivered = deliver_pending(db, config.settings.channels)
+            settings = config.settings
+            delivered = deliver_due(db, settings.channels, settings.delivery, settings.alerts.template_dir(config.base_dir))
             print(f"backfill: {len(report.added)} alert(s) written to the outbox; {delivered.sent} message(s) sent, {delivered.failed} failed")
             return 0 if delivered.failed == 0 else 1
     finally:

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rules.alert_options import AlertOptions
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
 FieldName = Literal["title", "lead", "text", "url", "author"]
 FIELD_NAMES: tuple[str, ...] = ("title", "lead", "text", "url", "author")
@@ -40,10 +42,13 @@ class Entity(BaseModel):
         return self
 
 
-class Watch(BaseModel):
+class Watch(AlertOptions):
     """Alert when all of `all`, at least one of `any` (if given), the `near` terms close together
     (if given), and none of `none` are found, in the watched fields of an article that passes the
-    outlet and language filters, with at least `min_mentions` mentions."""
+    outlet and language filters, with at least `min_mentions` mentions.
+
+    The alerting keys (followups, cooldown, max_age, digest) come from AlertOptions.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import Compressed, UTCDateTime, utcnow
@@ -72,25 +72,41 @@ class ArticleUrl(Base):
 
 
 class Alert(Base):
-    """A watch matched an article: at most one row per (watch, article), ever."""
+    """One message-worthy event: a story's first match of a watch, a follow-up, or a digest.
+
+    At most one row per (watch, article); `key` is the idempotency key every send carries.
+    """
 
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     watch_id: Mapped[str] = mapped_column(String(200))
     watch_name: Mapped[str] = mapped_column(Text)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     snippet: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # issue 5: stories, follow-ups, digests, idempotency
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE", name="fk_alerts_story_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="story")  # story | followup | digest
+    key: Mapped[str] = mapped_column(String(64))
+    outlets: Mapped[list[str]] = mapped_column(JSON, default=list)  # follow-up: the outlets it announces
+    items: Mapped[list[int]] = mapped_column(JSON, default=list)  # digest: the alert ids it summarises
 
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="alert", order_by="Delivery.id")
 
-    __table_args__ = (UniqueConstraint("watch_id", "article_id", name="uq_alerts_watch_article"),)
+    __table_args__ = (
+        UniqueConstraint("watch_id", "article_id", name="uq_alerts_watch_article"),
+        UniqueConstraint("key", name="uq_alerts_key"),
+    )
 
 
 class Delivery(Base):
-    """The outbox: one row per (alert, channel); pending until the channel accepted it."""
+    """The outbox: one row per (alert, channel).
+
+    status: pending (due at next_attempt_at) → sent | failed (after max attempts);
+    held (waits for its digest, due at next_attempt_at) → digested.
+    """
 
     __tablename__ = "deliveries"
 
@@ -102,13 +118,64 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[Alert] = relationship(back_populates="deliveries")
 
     __table_args__ = (
         UniqueConstraint("alert_id", "channel", name="uq_deliveries_alert_channel"),
         Index("ix_deliveries_status", "status"),
+        Index("ix_deliveries_status_next_attempt", "status", "next_attempt_at"),
     )
+
+
+class Story(Base):
+    """Articles that tell one story: syndicated copies, near-duplicates and updated versions."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoryArticle(Base):
+    """An article's place in its story, with the MinHash signature it was placed by (if it had enough text)."""
+
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    shingles: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoryBand(Base):
+    """LSH band keys of article signatures; the primary key (band, article) is the lookup index."""
+
+    __tablename__ = "story_bands"
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+
+
+class WatchStory(Base):
+    """A watch's state for one story: its first alert, which outlets were announced, when a follow-up is due."""
+
+    __tablename__ = "watch_stories"
+
+    watch_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_message_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    articles: Mapped[list[int]] = mapped_column(JSON, default=list)  # articles of the story this watch matched
+    announced: Mapped[list[str]] = mapped_column(JSON, default=list)  # outlets already in a message
+    waiting: Mapped[list[int]] = mapped_column(JSON, default=list)  # articles from new outlets not yet announced
+    followup_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # the watch's channels and digest periods when matched
 
 
 class CrawlRun(Base):

@@ -1,128 +1,210 @@
-"""Alerts and their deliveries: written with the match that causes them, sent later, never twice."""
+"""Alerts and their deliveries, written in the transaction of the match that causes them.
+
+One alert per (watch, story): the first matching article of a story alerts; later copies from
+other outlets join the story and, as the watch asks (`followups`), cause an immediate follow-up
+(`each`), at most one follow-up per `cooldown` listing the new outlets (`digest`), or nothing
+(`off`). Deliveries to a channel the watch digests wait (`held`) until the digest is built.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Article, Delivery
+from storage.models import Alert, Article, Delivery, WatchStory
 from storage.types import utcnow
 from storage.upsert import insert_ignore
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)
 class NewAlert:
-    """A watch that matched an article, as the rules layer hands it over."""
+    """A watch that matched an article, as the rules layer hands it over, with the watch's alert options."""
 
     watch_id: str
     watch_name: str
     terms: list[str]
     snippet: str
     channels: list[str]
+    followups: str = "digest"  # off | digest | each
+    cooldown: dt.timedelta = dt.timedelta(hours=6)
+    max_age: dt.timedelta | None = None
+    digest: dict[str, dt.timedelta] = field(default_factory=dict)  # channel → period
 
 
-@dataclass(frozen=True)
-class OutgoingAlert:
-    """Everything a message needs, read back from the outbox."""
+@dataclass
+class MatchOutcome:
+    alerts: int = 0  # first alerts of a story
+    followups: int = 0
+    joined: int = 0  # matches that joined a story already alerted
+    too_old: int = 0
 
-    delivery_id: int
-    alert_id: int
-    channel: str
-    attempts: int
-    watch_id: str
-    watch_name: str
-    terms: list[str]
-    snippet: str
-    title: str
-    outlet: str
-    url: str
-    published: dt.datetime | None
-    created_at: dt.datetime
-    authors: list[str] = field(default_factory=list)
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def digest_window_end(at: dt.datetime, period: dt.timedelta) -> dt.datetime:
+    """The end of the period-aligned UTC window containing `at` (hourly: next full hour; daily: next midnight)."""
+    seconds = period.total_seconds()
+    elapsed = (at - EPOCH).total_seconds()
+    return EPOCH + dt.timedelta(seconds=(elapsed // seconds + 1) * seconds)
+
+
+def is_too_old(article: Article, max_age: dt.timedelta | None) -> bool:
+    """Published long before it was found (e.g. old items on a first crawl of a feed)."""
+    if max_age is None or article.published is None:
+        return False
+    return article.first_seen - article.published > max_age
+
+
+def record_story_matches(
+    session: Session,
+    article_id: int,
+    alerts: list[NewAlert],
+    story_id: int | None,
+    now: dt.datetime | None = None,
+    default_max_age: dt.timedelta | None = None,
+) -> MatchOutcome:
+    """Store what one article's matches cause and clear its pending flag, in the caller's transaction.
+
+    Follow-ups in `digest` mode only wait here; flush_followups (after the batch) makes the due ones,
+    so copies found in one pass are announced together.
+    """
+    now = now or utcnow()
+    outcome = MatchOutcome()
+    article = session.get(Article, article_id)
+    for alert in alerts:
+        too_old = is_too_old(article, alert.max_age if alert.max_age is not None else default_max_age)
+        state = session.get(WatchStory, (alert.watch_id, story_id)) if story_id is not None else None
+        if state is None:
+            if too_old:
+                outcome.too_old += 1
+                continue
+            if story_id is not None and not _claim_story(session, alert, story_id, article, now):
+                continue
+            alert_id = _add_alert(session, alert, "story", article_id, story_id, now, snippet=alert.snippet, terms=alert.terms)
+            if alert_id is None:
+                continue
+            if story_id is not None:
+                session.get(WatchStory, (alert.watch_id, story_id)).alert_id = alert_id
+            outcome.alerts += 1
+            continue
+        if article_id in state.articles:
+            continue  # a revision of an article this watch already counted
+        state.articles = [*state.articles, article_id]
+        outcome.joined += 1
+        if too_old:
+            outcome.too_old += 1
+            continue
+        waiting_outlets = _outlets_of(session, state.waiting)
+        if alert.followups == "off" or article.outlet in state.announced or article.outlet in waiting_outlets:
+            continue
+        if alert.followups == "each":
+            if _add_alert(session, alert, "followup", article_id, story_id, now, outlets=[article.outlet]) is not None:
+                state.announced = [*state.announced, article.outlet]
+                state.last_message_at = now
+                outcome.followups += 1
+            continue
+        state.waiting = [*state.waiting, article_id]
+        state.followup_due_at = max(now, state.last_message_at + alert.cooldown)
+    article.match_pending = False
+    session.flush()
+    return outcome
+
+
+def flush_followups(session: Session, now: dt.datetime | None = None) -> int:
+    """Make the follow-ups whose cooldown has passed: one per (watch, story), listing the new outlets."""
+    now = now or utcnow()
+    made = 0
+    due = session.scalars(select(WatchStory).where(WatchStory.followup_due_at <= now).order_by(WatchStory.followup_due_at)).all()
+    for state in due:
+        outlets = [o for o in _outlets_of(session, state.waiting) if o not in state.announced]
+        last = state.waiting[-1] if state.waiting else None
+        state.waiting, state.followup_due_at = [], None
+        if not outlets or last is None:
+            continue
+        first = session.get(Alert, state.alert_id) if state.alert_id else None
+        options = state.options or {}
+        alert = NewAlert(
+            watch_id=state.watch_id, watch_name=first.watch_name if first else state.watch_id,
+            terms=list(first.terms) if first else [], snippet=first.snippet if first else "",
+            channels=list(options.get("channels", [])),
+            digest={c: dt.timedelta(seconds=s) for c, s in options.get("digest", {}).items()},
+        )
+        if _add_alert(session, alert, "followup", last, state.story_id, now, outlets=outlets) is not None:
+            state.announced = [*state.announced, *outlets]
+            state.last_message_at = now
+            made += 1
+    return made
+
+
+def build_digests(session: Session, now: dt.datetime | None = None) -> int:
+    """Gather held deliveries whose window has ended into one digest alert per (watch, channel)."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Delivery, Alert).join(Alert, Delivery.alert_id == Alert.id)
+        .where(Delivery.status == "held", Delivery.next_attempt_at <= now).order_by(Delivery.id)
+    ).all()
+    groups: dict[tuple[str, str], list[tuple[Delivery, Alert]]] = {}
+    for delivery, alert in rows:
+        groups.setdefault((alert.watch_id, delivery.channel), []).append((delivery, alert))
+    for (watch_id, channel), members in groups.items():
+        digest = Alert(
+            watch_id=watch_id, watch_name=members[-1][1].watch_name, article_id=None, story_id=None, kind="digest",
+            key=new_key(), terms=[], snippet="", outlets=[], items=[a.id for _d, a in members], created_at=now,
+        )
+        session.add(digest)
+        session.flush()
+        session.add(Delivery(alert_id=digest.id, channel=channel, status="pending", attempts=0))
+        for delivery, _alert in members:
+            delivery.status = "digested"
+    return len(groups)
+
+
+def _claim_story(session: Session, alert: NewAlert, story_id: int, article: Article, now: dt.datetime) -> bool:
+    options = {"channels": list(dict.fromkeys(alert.channels)), "digest": {c: p.total_seconds() for c, p in alert.digest.items()}}
+    return bool(insert_ignore(session, WatchStory, {
+        "watch_id": alert.watch_id, "story_id": story_id, "alert_id": None, "created_at": now, "last_message_at": now,
+        "articles": [article.id], "announced": [article.outlet], "waiting": [], "followup_due_at": None, "options": options,
+    }, keys=["watch_id", "story_id"]))
+
+
+def _add_alert(
+    session: Session, alert: NewAlert, kind: str, article_id: int, story_id: int | None, now: dt.datetime,
+    snippet: str | None = None, terms: list[str] | None = None, outlets: list[str] | None = None,
+) -> int | None:
+    key = new_key()
+    inserted = insert_ignore(session, Alert, {
+        "watch_id": alert.watch_id, "watch_name": alert.watch_name, "article_id": article_id, "story_id": story_id,
+        "kind": kind, "key": key, "terms": terms if terms is not None else alert.terms,
+        "snippet": snippet if snippet is not None else alert.snippet, "outlets": outlets or [], "items": [], "created_at": now,
+    }, keys=["watch_id", "article_id"])
+    if not inserted:
+        return None
+    alert_id = session.scalar(select(Alert.id).where(Alert.key == key))
+    rows = []
+    for channel in dict.fromkeys(alert.channels):
+        period = alert.digest.get(channel)
+        held = period is not None
+        rows.append({
+            "alert_id": alert_id, "channel": channel, "status": "held" if held else "pending", "attempts": 0,
+            "next_attempt_at": digest_window_end(now, period) if held else None,
+        })
+    insert_ignore(session, Delivery, rows, keys=["alert_id", "channel"])
+    return alert_id
+
+
+def _outlets_of(session: Session, article_ids: list[int]) -> list[str]:
+    if not article_ids:
+        return []
+    by_id = dict(session.execute(select(Article.id, Article.outlet).where(Article.id.in_(article_ids))).all())
+    return list(dict.fromkeys(by_id[i] for i in article_ids if i in by_id))
 
 
 def articles_to_match(session: Session, limit: int = 200) -> list[Article]:
     return list(session.scalars(select(Article).where(Article.match_pending.is_(True)).order_by(Article.id).limit(limit)))
-
-
-def record_matches(session: Session, article_id: int, alerts: list[NewAlert]) -> int:
-    """Store the alerts for one article and clear its pending flag, in the caller's transaction.
-
-    Returns how many alerts are new; an alert for the same (watch, article) is never made twice.
-    """
-    created = 0
-    for alert in alerts:
-        inserted = insert_ignore(
-            session,
-            Alert,
-            {
-                "watch_id": alert.watch_id,
-                "watch_name": alert.watch_name,
-                "article_id": article_id,
-                "terms": alert.terms,
-                "snippet": alert.snippet,
-                "created_at": utcnow(),
-            },
-            keys=["watch_id", "article_id"],
-        )
-        if not inserted:
-            continue
-        created += 1
-        alert_id = session.scalar(select(Alert.id).where(Alert.watch_id == alert.watch_id, Alert.article_id == article_id))
-        rows = [{"alert_id": alert_id, "channel": c, "status": "pending", "attempts": 0} for c in dict.fromkeys(alert.channels)]
-        insert_ignore(session, Delivery, rows, keys=["alert_id", "channel"])
-    article = session.get(Article, article_id)
-    article.match_pending = False
-    return created
-
-
-def pending_deliveries(session: Session, limit: int = 500) -> list[OutgoingAlert]:
-    rows = session.execute(
-        select(Delivery, Alert, Article)
-        .join(Alert, Delivery.alert_id == Alert.id)
-        .join(Article, Alert.article_id == Article.id)
-        .where(Delivery.status == "pending")
-        .order_by(Delivery.id)
-        .limit(limit)
-    ).all()
-    return [
-        OutgoingAlert(
-            delivery_id=d.id,
-            alert_id=a.id,
-            channel=d.channel,
-            attempts=d.attempts,
-            watch_id=a.watch_id,
-            watch_name=a.watch_name,
-            terms=list(a.terms),
-            snippet=a.snippet,
-            title=art.title or art.canonical_url,
-            outlet=art.outlet,
-            url=art.canonical_url,
-            published=art.published,
-            created_at=a.created_at,
-            authors=list(art.authors or []),
-        )
-        for d, a, art in rows
-    ]
-
-
-def mark_sent(session: Session, delivery_id: int) -> None:
-    delivery = session.get(Delivery, delivery_id)
-    now = utcnow()
-    delivery.status, delivery.sent_at, delivery.last_attempt_at = "sent", now, now
-    delivery.attempts += 1
-    delivery.last_error = None
-
-
-def mark_attempt_failed(session: Session, delivery_id: int, error: str) -> None:
-    """The delivery stays pending: the next cycle tries again."""
-    delivery = session.get(Delivery, delivery_id)
-    delivery.attempts += 1
-    delivery.last_attempt_at = utcnow()
-    delivery.last_error = error[:2000]
-
-
-def delivery_counts(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())

@@ -18,5 +18,5 @@ def test_help_lists_every_command(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("crawl", "run", "rules", "archive", "outlets", "demo"):
+    for command in ("crawl", "run", "rules", "archive", "outlets", "alerts", "demo"):
         assert command in out

@@ -14,7 +14,7 @@ from rules.ruleset import load_rules
 from storage.archive import ArchivedPage, archive_page
 from storage.db import Database
 from storage.models import Alert, Delivery
-from storage.outbox import mark_sent, pending_deliveries
+from storage.deliveries import due_deliveries, mark_sent
 
 NOW = dt.datetime.now(dt.timezone.utc)
 TEXTS = {
@@ -50,7 +50,7 @@ def test_replay_adds_removes_and_backfills(tmp_path: Path, database_url: str) ->
         archive(db)
         assert match_pending(db, matcher(tmp_path, V1)).alerts == 5
         with db.session() as s:
-            first = pending_deliveries(s)[0]
+            first = due_deliveries(s, NOW)[0]
             mark_sent(s, first.delivery_id)
 
         report = replay(db, matcher(tmp_path, V2), dt.timedelta(days=7), batch=2)

@@ -1,0 +1,107 @@
+"""Placing articles into stories: an indexed band-key lookup, then a signature comparison.
+
+An article keeps its story for good: its later revisions stay there (their band keys are added,
+so copies of the updated text find the story too). URL variants are already one article.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from newswatch.fingerprint import SIMILAR, Fingerprint, fingerprint, from_signature
+from storage.db import Database
+from storage.models import Article, Story, StoryArticle, StoryBand
+from storage.types import utcnow
+from storage.upsert import insert_ignore
+
+MAX_CANDIDATES = 50  # articles sharing a band key that are compared by signature, most recent first
+
+
+@dataclass(frozen=True)
+class Placement:
+    story_id: int
+    joined: bool  # True when the article joined an existing story (a copy or a near-duplicate)
+    similarity: float | None = None
+
+
+def place_article(session: Session, article: Article, now: dt.datetime | None = None) -> Placement:
+    """Find or make the article's story, in the caller's transaction."""
+    now = now or utcnow()
+    placed = session.get(StoryArticle, article.id)
+    found = fingerprint(article.text or "")
+    if placed is not None:
+        if found is not None:
+            _add_bands(session, article.id, found)
+        return Placement(placed.story_id, joined=False, similarity=placed.similarity)
+    match = similar_article(session, found, exclude=article.id) if found is not None else None
+    if match is not None:
+        story_id, similarity = match
+    else:
+        story = Story(first_article_id=article.id, created_at=now)
+        session.add(story)
+        session.flush()
+        story_id, similarity = story.id, None
+    session.add(StoryArticle(
+        article_id=article.id, story_id=story_id, joined_at=now, similarity=similarity,
+        signature=found.signature if found else None, shingles=found.shingles if found else 0,
+    ))
+    if found is not None:
+        _add_bands(session, article.id, found)
+    session.flush()
+    return Placement(story_id, joined=match is not None, similarity=similarity)
+
+
+def similar_article(session: Session, found: Fingerprint, exclude: int | None = None) -> tuple[int, float] | None:
+    """The story of the most similar archived article (>= SIMILAR), looked up by band key."""
+    candidates = list(session.scalars(
+        select(StoryBand.article_id).where(StoryBand.band.in_(found.bands())).distinct()
+        .order_by(StoryBand.article_id.desc()).limit(MAX_CANDIDATES + 1)
+    ))
+    candidates = [c for c in candidates if c != exclude][:MAX_CANDIDATES]
+    if not candidates:
+        return None
+    best: tuple[int, float] | None = None
+    rows = session.execute(
+        select(StoryArticle.story_id, StoryArticle.signature, StoryArticle.shingles)
+        .where(StoryArticle.article_id.in_(candidates), StoryArticle.signature.is_not(None))
+    ).all()
+    for story_id, signature, shingles in rows:
+        score = found.similarity(from_signature(signature, shingles))
+        if score >= SIMILAR and (best is None or score > best[1]):
+            best = (story_id, score)
+    return best
+
+
+def unplaced_articles(session: Session, limit: int = 500) -> list[Article]:
+    """Articles without a story, oldest first (archived before stories existed); a full anti-join, for one-off use."""
+    placed = select(StoryArticle.article_id)
+    return list(session.scalars(select(Article).where(Article.id.not_in(placed)).order_by(Article.id).limit(limit)))
+
+
+def place_archive(db: Database, batch: int = 500) -> tuple[int, int]:
+    """Place every archived article that has no story yet; returns (placed, joined an earlier story)."""
+    placed = joined = 0
+    while True:
+        with db.session() as session:
+            articles = unplaced_articles(session, batch)
+            for article in articles:
+                joined += place_article(session, article).joined
+            placed += len(articles)
+        if len(articles) < batch:
+            return placed, joined
+
+
+def story_outlets(session: Session, story_id: int) -> list[str]:
+    """The outlets that carry the story, in the order they joined it."""
+    rows = session.scalars(
+        select(Article.outlet).join(StoryArticle, StoryArticle.article_id == Article.id)
+        .where(StoryArticle.story_id == story_id).order_by(StoryArticle.joined_at, StoryArticle.article_id)
+    )
+    return list(dict.fromkeys(rows))
+
+
+def _add_bands(session: Session, article_id: int, found: Fingerprint) -> None:
+    insert_ignore(session, StoryBand, [{"band": band, "article_id": article_id} for band in found.bands()], keys=["band", "article_id"])
