@@ -8,7 +8,7 @@ from monitor.matching import new_alerts
 from monitor.render import render_body
 from rules.matcher import Document, Matcher
 from rules.ruleset import load_rules
-from storage.outbox import OutgoingAlert
+from storage.deliveries import OutgoingAlert
 
 
 def test_alert_names_alias_and_form_found(tmp_path: Path) -> None:

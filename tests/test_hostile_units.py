@@ -161,7 +161,8 @@ def test_example_crawler_section_lists_the_defaults() -> None:
     example = yaml.safe_load(text)
     assert CrawlSettings.model_validate(example["crawler"]) == CrawlSettings()
     # a setting without a default (contact) is shown commented out, as `# name: value`
-    shown = set(example["crawler"]) | set(re.findall(r"^  # (\w+): ", text, flags=re.M))
+    section = re.search(r"^crawler:.*?(?=^\S)", text, flags=re.M | re.S).group(0)
+    shown = set(example["crawler"]) | set(re.findall(r"^  # (\w+): ", section, flags=re.M))
     assert shown == set(CrawlSettings.model_fields)
 
 
