@@ -17,7 +17,7 @@ log = logging.getLogger("newswatch")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newswatch",
-        description="Watch news outlets, archive every article, and alert once per match of your watch rules.",
+        description="Watch news outlets, archive every article, and alert once per story for each of your watch rules.",
     )
     parser.add_argument("--config", "-c", metavar="PATH", help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.yaml)")
     parser.add_argument("--verbose", "-v", action="count", default=0, help="more log output (-vv: debug, crawler included)")

@@ -29,6 +29,22 @@ def test_atom_relative_links() -> None:
     assert feed_links(ATOM, BASE + "/atom.xml") == [BASE + "/world/a-1.html"]
 
 
+RSS_091 = b"""<?xml version="1.0" encoding="ISO-8859-1"?><rss version="0.91"><channel><title>t</title><link>http://news.example.org/</link>
+<description>d</description><language>en</language>
+<item><title>Border villages shelled</title><link>http://news.example.org/c-3.html</link></item></channel></rss>"""
+
+RSS_10 = b"""<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="http://news.example.org/"><title>t</title><link>http://news.example.org/</link><description>d</description>
+<items><rdf:Seq><rdf:li rdf:resource="http://news.example.org/d-4.html"/></rdf:Seq></items></channel>
+<item rdf:about="http://news.example.org/d-4.html"><title>Legion statement</title><link>http://news.example.org/d-4.html</link></item>
+</rdf:RDF>"""
+
+
+@pytest.mark.parametrize("body, link", [(RSS_091, BASE + "/c-3.html"), (RSS_10, BASE + "/d-4.html")], ids=["rss-0.91", "rss-1.0-rdf"])
+def test_older_rss_versions(body: bytes, link: str) -> None:
+    assert feed_links(body, BASE + "/feed") == [link]
+
+
 def test_unreadable_feed_is_an_error() -> None:
     with pytest.raises(DiscoveryError):
         feed_links(b"<html><body>Not a feed</body>", BASE)
