@@ -113,6 +113,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     db = Database(config.database_url)
     try:
         db.migrate()
+        if args.command in ("crawl", "run"):
+            _place_unplaced(db)
         if args.command == "crawl":
             return _crawl_once(config, db, args)
         if args.command == "run":
@@ -134,6 +136,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     finally:
         db.close()
     return EXIT_USAGE
+
+
+def _place_unplaced(db) -> None:
+    """An archive made before stories existed gets its stories before the first cycle (once; later a no-op)."""
+    from storage.stories import place_archive
+
+    placed, joined = place_archive(db)
+    if placed:
+        log.info("placed %d earlier article(s) in stories; %d joined a story of an earlier article", placed, joined)
 
 
 def _crawl_once(config, db, args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """Stories in the archive: copies and updates join, other stories and furniture-only pages stay apart."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from newswatch.fingerprint import fingerprint
 from storage.db import Database
@@ -103,5 +103,29 @@ def test_archive_stories_places_articles_archived_before_stories(tmp_path, capsy
         assert "placed 0 article(s)" in capsys.readouterr().out
         with db.session() as session:
             assert sorted(session.scalars(select(func.count()).select_from(StoryArticle).group_by(StoryArticle.story_id))) == [1, 2]
+    finally:
+        db.close()
+
+
+def test_crawl_places_an_upgraded_archive_in_stories_before_matching(tmp_path, capsys) -> None:
+    """No manual step after an upgrade: the first `crawl --once` places articles that have no story yet."""
+    from monitor.cli import main
+    from tests.helpers import write_config
+
+    database = f"sqlite:///{tmp_path / 'a.db'}"
+    config = write_config(tmp_path, database, {}, {"chat": "json://127.0.0.1:9/x"})
+    db = Database(database)
+    try:
+        db.migrate()
+        for outlet, path, body in (("wire", "/raid", RAID), ("ledger", "/raid", syndicated(RAID, "Ledger")), ("wire", "/gas", GAS)):
+            archive(db, page(outlet, path, body))
+        with db.session() as session:  # matched before stories existed: nothing pending is left to place them
+            session.execute(update(Article).values(match_pending=False))
+        assert main(["--config", str(config), "crawl", "--once"]) == 0
+        with db.session() as session:
+            sizes = session.scalars(select(func.count()).select_from(StoryArticle).group_by(StoryArticle.story_id))
+            assert sorted(sizes) == [1, 2]
+        assert main(["--config", str(config), "archive", "stories"]) == 0
+        assert "placed 0 article(s)" in capsys.readouterr().out
     finally:
         db.close()
