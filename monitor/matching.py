@@ -9,7 +9,7 @@ from rules.matcher import Document, Matcher, WatchResult, snippet
 from storage.db import Database
 from storage.models import Article
 from storage.outbox import NewAlert, articles_to_match, flush_followups, record_story_matches
-from storage.stories import place_article
+from storage.stories import lock_placing, place_article
 
 
 @dataclass
@@ -54,6 +54,7 @@ def match_pending(db: Database, matcher: Matcher, batch: int = 200, alerting: Al
     report = MatchReport()
     while True:
         with db.session() as session:
+            lock_placing(session)
             articles = articles_to_match(session, batch)
             for article in articles:
                 story = place_article(session, article, now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from newswatch.fingerprint import SIMILAR, Fingerprint, fingerprint, from_signature
@@ -18,6 +18,17 @@ from storage.types import utcnow
 from storage.upsert import insert_ignore
 
 MAX_CANDIDATES = 50  # articles sharing a band key that are compared by signature, most recent first
+PLACING_LOCK = 0x6E657773  # PostgreSQL advisory lock key ("news") held while articles are placed and matched
+
+
+def lock_placing(session: Session) -> None:
+    """Serialise placing across processes until the transaction ends.
+
+    Without it two processes matching copies of one story at the same moment on PostgreSQL could
+    each start a story of its own. SQLite needs nothing: BEGIN IMMEDIATE already lets one writer in.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLACING_LOCK})
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ def place_archive(db: Database, batch: int = 500) -> tuple[int, int]:
     placed = joined = 0
     while True:
         with db.session() as session:
+            lock_placing(session)
             articles = unplaced_articles(session, batch)
             for article in articles:
                 joined += place_article(session, article).joined

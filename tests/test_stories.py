@@ -129,3 +129,26 @@ def test_crawl_places_an_upgraded_archive_in_stories_before_matching(tmp_path, c
         assert "placed 0 article(s)" in capsys.readouterr().out
     finally:
         db.close()
+
+
+def test_placing_is_serialised_across_processes_on_postgresql(database_url) -> None:
+    """A second connection cannot place articles while a first one holds the placing lock."""
+    from storage.stories import PLACING_LOCK, lock_placing
+
+    if not database_url.startswith("postgresql"):
+        import pytest
+
+        pytest.skip("SQLite needs no placing lock: BEGIN IMMEDIATE lets one writer in at a time")
+    first, second = Database(database_url), Database(database_url)
+    try:
+        first.migrate()
+        with first.session() as holding:
+            lock_placing(holding)
+            with second.engine.connect() as other:
+                taken = other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PLACING_LOCK}).scalar()
+                assert taken is False
+        with second.engine.connect() as other:  # released with the first transaction
+            assert other.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PLACING_LOCK}).scalar() is True
+    finally:
+        first.close()
+        second.close()
