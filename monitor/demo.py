@@ -89,7 +89,8 @@ def describe_stories(stories: list[StoryMessages], followups: dict[str, str]) ->
         first, *copies = story.members
         lines.append(f"  «{first.title}»")
         lines.append(f"    found first on {first.outlet}; then "
-                     + ", ".join(f"{c.outlet} (similarity {c.similarity:.2f})" for c in copies) + " joined the story")
+                     + ", ".join(f"{c.outlet} (similarity {c.similarity:.2f})" for c in copies) + " joined the story"
+                     + " (the crawl order decides which outlet comes first)")
         for watch_id, alerts in sorted(story.sent.items()):
             stories_sent = [a for a in alerts if a.kind == "story"]
             followed = [a for a in alerts if a.kind == "followup"]
@@ -98,7 +99,7 @@ def describe_stories(stories: list[StoryMessages], followups: dict[str, str]) ->
             if followed:
                 said += "; " + "; ".join(f'a follow-up "Also in: {", ".join(a.announced)}"' for a in followed)
             elif mode == "off":
-                said += "; the copies joined quietly"
+                said += "; " + ("the other copy" if len(copies) == 1 else f"the {len(copies)} other copies") + " joined without a message"
             else:
                 said += "; no follow-up yet (followups: digest waits for its cooldown)"
             lines.append(f"    {watch_id} (followups: {mode}): {said}")

@@ -121,7 +121,7 @@ def test_demo_prints_the_story_with_its_followup(tmp_path: Path, capsys) -> None
     found = next(line.strip() for line in lines if line.strip().startswith("found first on "))
     first, second = ("wire", "chronicle") if found.startswith("found first on wire") else ("chronicle", "wire")
     assert found.startswith(f"found first on {first}; then {second} (similarity 0.")
-    assert f"    belgorod-raid (followups: off): 1 alert ({first}); the copies joined quietly" in lines
+    assert f"    belgorod-raid (followups: off): 1 alert ({first}); the other copy joined without a message" in lines
     assert f'    ponomarev (followups: each): 1 alert ({first}); a follow-up "Also in: {second}"' in lines
     assert sum(line.strip() == f"Also in: {second}" for line in lines) == 1
     assert "new alerts in cycle 2: 0" in out
