@@ -12,6 +12,7 @@ from monitor.report import cycle_summary
 from monitor.sites import SiteServer, WebhookReceiver
 from rules.matcher import Matcher
 from storage.db import Database
+from storage.stories import StoryMessages, stories_with_copies
 
 PACKAGE = Path(__file__).parent
 SITE = PACKAGE / "demo_site"
@@ -57,6 +58,9 @@ def _run(directory: Path, crawler_log_level: str) -> int:
             print(f"\nalerts received ({len(receiver.received)}):")
             for message in receiver.received:
                 print(_format_alert(message))
+            with db.session() as session:
+                shared = stories_with_copies(session)
+            print(describe_stories(shared, {w.id: w.followups for w in matcher.watches}))
             before = len(receiver.received)
             print("\ncycle 2: the same outlets again (indexes answer 304 Not Modified, no article is refetched, nothing alerts twice)")
             print(cycle_summary(run_cycle(config, db, matcher, log_level=crawler_log_level)))
@@ -74,3 +78,30 @@ def _format_alert(payload: bytes) -> str:
     message = json.loads(payload)
     body = "\n".join(textwrap.fill(line, 96, subsequent_indent="    ") if line else "" for line in message.get("message", "").splitlines())
     return f"\n  ▶ {message.get('title', '')}\n" + textwrap.indent(body, "    ")
+
+
+def describe_stories(stories: list[StoryMessages], followups: dict[str, str]) -> str:
+    """What happened to each story carried by several outlets: one alert per watch, and the follow-ups it asked for."""
+    if not stories:
+        return "\nno story was carried by more than one outlet"
+    lines = [f"\nstories carried by more than one outlet ({len(stories)}): one alert per watch per story, however many outlets carry it"]
+    for story in stories:
+        first, *copies = story.members
+        lines.append(f"  «{first.title}»")
+        lines.append(f"    found first on {first.outlet}; then "
+                     + ", ".join(f"{c.outlet} (similarity {c.similarity:.2f})" for c in copies) + " joined the story"
+                     + " (the crawl order decides which outlet comes first)")
+        for watch_id, alerts in sorted(story.sent.items()):
+            stories_sent = [a for a in alerts if a.kind == "story"]
+            followed = [a for a in alerts if a.kind == "followup"]
+            said = f"{len(stories_sent)} alert ({', '.join(a.outlet for a in stories_sent)})"
+            mode = followups.get(watch_id, "digest")
+            if followed:
+                said += "; " + "; ".join(f'a follow-up "Also in: {", ".join(a.announced)}"' for a in followed)
+            elif mode == "off":
+                said += "; " + ("the other copy" if len(copies) == 1 else f"the {len(copies)} other copies") + " joined without a message"
+            else:
+                said += "; no follow-up yet (followups: digest waits for its cooldown)"
+            lines.append(f"    {watch_id} (followups: {mode}): {said}")
+    return "\n".join(lines)
+

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from newswatch.fingerprint import SIMILAR, Fingerprint, fingerprint, from_signature
 from storage.db import Database
-from storage.models import Article, Story, StoryArticle, StoryBand
+from storage.models import Alert, Article, Story, StoryArticle, StoryBand
 from storage.types import utcnow
 from storage.upsert import insert_ignore
 
@@ -113,6 +113,51 @@ def story_outlets(session: Session, story_id: int) -> list[str]:
         .where(StoryArticle.story_id == story_id).order_by(StoryArticle.joined_at, StoryArticle.article_id)
     )
     return list(dict.fromkeys(rows))
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    outlet: str
+    title: str
+    url: str
+    similarity: float | None  # to the story when the article joined it; None for the article that started it
+
+
+@dataclass(frozen=True)
+class StoryAlert:
+    kind: str  # story | followup
+    outlet: str  # of the article the alert is about
+    announced: list[str]  # a follow-up: the outlets it names ("Also in: …")
+
+
+@dataclass(frozen=True)
+class StoryMessages:
+    """A story told by more than one article, and what each watch sent about it."""
+
+    story_id: int
+    members: list[StoryMember]  # in the order they joined
+    sent: dict[str, list[StoryAlert]]  # watch id → its alerts about the story, oldest first
+
+
+def stories_with_copies(session: Session) -> list[StoryMessages]:
+    """Every story with two or more articles, oldest first: its articles and the alerts each watch made for it."""
+    shared = select(StoryArticle.story_id).group_by(StoryArticle.story_id).having(func.count() > 1)
+    rows = session.execute(
+        select(StoryArticle.story_id, StoryArticle.similarity, Article.outlet, Article.title, Article.canonical_url, Article.url)
+        .join(Article, Article.id == StoryArticle.article_id)
+        .where(StoryArticle.story_id.in_(shared)).order_by(StoryArticle.story_id, StoryArticle.joined_at, StoryArticle.article_id)
+    ).all()
+    members: dict[int, list[StoryMember]] = {}
+    for story_id, similarity, outlet, title, canonical, url in rows:
+        members.setdefault(story_id, []).append(StoryMember(outlet or "", title or "", canonical or url, similarity))
+    sent: dict[int, dict[str, list[StoryAlert]]] = {story_id: {} for story_id in members}
+    alerts = session.execute(
+        select(Alert.story_id, Alert.watch_id, Alert.kind, Article.outlet, Alert.outlets)
+        .join(Article, Article.id == Alert.article_id).where(Alert.story_id.in_(list(members))).order_by(Alert.id)
+    ).all()
+    for story_id, watch_id, kind, outlet, announced in alerts:
+        sent[story_id].setdefault(watch_id, []).append(StoryAlert(kind, outlet or "", list(announced or [])))
+    return [StoryMessages(story_id, members[story_id], sent[story_id]) for story_id in members]
 
 
 def _add_bands(session: Session, article_id: int, found: Fingerprint) -> None:

@@ -13,16 +13,25 @@ from monitor.cli import main
 from storage.db import Database
 from storage.models import Alert, Article, ArticleUrl, Delivery, Revision
 from tests.conftest import DEMO_SITE
-from tests.helpers import write_config
+from tests.helpers import RULES, write_config
 
 EXPECTED = yaml.safe_load((DEMO_SITE / "expected.yaml").read_text(encoding="utf-8"))
-EXPECTED_ALERTS = sorted((a["path"], w) for a in EXPECTED["articles"] for w in a["alerts"])
+# a syndicated copy (copy_of) shares its story with the article it copies: the story is named by the original's path
+STORY_OF = {a["path"]: a["copy_of"]["path"] if "copy_of" in a else a["path"] for a in EXPECTED["articles"]}
+EXPECTED_ALERTS = sorted({(STORY_OF[a["path"]], w) for a in EXPECTED["articles"] for w in a["alerts"]})
+FOLLOWUPS = {w["id"]: w.get("followups", "digest") for w in yaml.safe_load(RULES)["watches"]}
+# one follow-up per copy and watch with `followups: each` (the demo's ponomarev watch)
+EXPECTED_FOLLOWUPS = sorted((a["copy_of"]["path"], w) for a in EXPECTED["articles"] if "copy_of" in a
+                            for w in a["alerts"] if FOLLOWUPS[w] == "each")
+MESSAGES = len(EXPECTED_ALERTS) + len(EXPECTED_FOLLOWUPS)
 
 
-def _alerts(db: Database) -> list[tuple[str, str]]:
+def _alerts(db: Database, kind: str = "story") -> list[tuple[str, str]]:
+    """(story, watch) of every alert of this kind; a story is named by the path of its original article."""
     with db.session() as s:
-        rows = s.execute(select(Article.canonical_url, Alert.watch_id).join(Alert, Alert.article_id == Article.id)).all()
-    return sorted(("/" + url.split("/", 3)[3], watch) for url, watch in rows)
+        rows = s.execute(select(Article.canonical_url, Alert.watch_id).join(Alert, Alert.article_id == Article.id)
+                         .where(Alert.kind == kind)).all()
+    return sorted((STORY_OF["/" + url.split("/", 3)[3]], watch) for url, watch in rows)
 
 
 def test_full_cycle_delivers_each_alert_once(tmp_path: Path, database_url, demo_sites, webhook, smtp, capsys) -> None:
@@ -30,22 +39,25 @@ def test_full_cycle_delivers_each_alert_once(tmp_path: Path, database_url, demo_
 
     assert main(["--config", str(config), "crawl", "--once"]) == 0
     summary = capsys.readouterr().out
-    assert "9 new alert(s)" in summary
+    # 9 story alerts and 1 follow-up; the copy's two matches joined the wire story (or the other way round)
+    assert (MESSAGES, len(EXPECTED_FOLLOWUPS)) == (10, 1)
+    assert "13 article(s): 10 new alert(s), 2 match(es) joined a story already alerted" in summary
 
     db = Database(database_url)
     try:
         with db.session() as s:
-            assert s.scalar(select(func.count()).select_from(Article)) == 12
-            assert s.scalar(select(func.count()).select_from(Revision)) == 12
+            assert s.scalar(select(func.count()).select_from(Article)) == len(EXPECTED["articles"]) == 13
+            assert s.scalar(select(func.count()).select_from(Revision)) == 13
             raw = s.scalars(select(Revision.raw_html)).first()
             assert b"<html" in raw.lower()
         assert _alerts(db) == EXPECTED_ALERTS
+        assert _alerts(db, "followup") == EXPECTED_FOLLOWUPS
     finally:
         db.close()
 
-    # 9 alerts, 2 channels each: every one arrived exactly once
-    assert len(webhook.received) == 9
-    assert len(smtp.messages) == 9
+    # 10 messages, 2 channels each: every one arrived exactly once
+    assert len(webhook.received) == MESSAGES
+    assert len(smtp.messages) == MESSAGES
     first = json.loads(webhook.received[0])
     assert first["title"].startswith("[")
     assert "Watch:" in first["message"] and "URL: http://127.0.0.1:" in first["message"]
@@ -57,7 +69,7 @@ def test_full_cycle_delivers_each_alert_once(tmp_path: Path, database_url, demo_
     for site in demo_sites.values():
         site.clear_log()
     assert main(["--config", str(config), "crawl", "--once"]) == 0
-    assert len(webhook.received) == 9 and len(smtp.messages) == 9
+    assert len(webhook.received) == MESSAGES and len(smtp.messages) == MESSAGES
     requested = [p for site in demo_sites.values() for p in site.requests]
     assert sorted(p for p in requested if p != "/robots.txt") == ["/feed.xml", "/news-sitemap.xml", "/world/"]
     # ...the three indexes were asked for again, and each answered 304 Not Modified
@@ -86,7 +98,7 @@ def test_article_found_under_several_urls_is_archived_once(tmp_path: Path, datab
     try:
         with db.session() as s:
             urls = s.scalars(select(Article.canonical_url)).all()
-            assert len(urls) == len(set(urls)) == 8
+            assert len(urls) == len(set(urls)) == 9
             assert all("utm_" not in u and "#" not in u for u in urls)
             raid = s.scalar(select(Article).where(Article.canonical_url.like("%/news/belgorod-border-raid.html")))
             assert s.scalar(select(func.count()).select_from(Revision).where(Revision.article_id == raid.id)) == 1
@@ -162,17 +174,24 @@ def test_archive_export_lists_every_article(tmp_path: Path, demo_sites, webhook,
     capsys.readouterr()
     assert main(["--config", str(config), "archive", "export", "--format", "jsonl"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(records) == 12
+    assert len(records) == 13
     keys = {"id", "url", "canonical_url", "outlet", "title", "authors", "published", "language", "text", "fetched_at", "watches"}
     assert all(keys <= set(r) for r in records)
     by_path = {"/" + r["canonical_url"].split("/", 3)[3]: r for r in records}
+    by_story: dict[str, list[str]] = {}
     for article in EXPECTED["articles"]:
         record = by_path[article["path"]]
         assert record["outlet"] == article["outlet"]
         assert record["title"] == article["title"]
         assert record["language"] == article["language"]
-        assert sorted(record["watches"]) == sorted(article["alerts"])
+        assert set(record["watches"]) <= set(article["alerts"])
+        by_story.setdefault(STORY_OF[article["path"]], []).extend(record["watches"])
         assert record["authors"] == [article["author"]]
+    # the articles of a story carry its story alerts and its follow-ups between them
+    expected: dict[str, list[str]] = {}
+    for story, watch in EXPECTED_ALERTS + EXPECTED_FOLLOWUPS:
+        expected.setdefault(story, []).append(watch)
+    assert {k: sorted(v) for k, v in by_story.items() if v} == {k: sorted(v) for k, v in expected.items()}
 
 
 def test_only_named_outlets_are_crawled(tmp_path: Path, demo_sites, webhook, capsys) -> None:
