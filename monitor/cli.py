@@ -139,10 +139,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _place_unplaced(db) -> None:
-    """An archive made before stories existed gets its stories before the first cycle (once; later a no-op)."""
+    """An archive made before stories existed gets its stories before the first cycle (once; later a no-op).
+
+    Articles still waiting to be matched are left to matching, which places each one before it matches it.
+    """
     from storage.stories import place_archive
 
-    placed, joined = place_archive(db)
+    placed, joined = place_archive(db, matched_only=True)
     if placed:
         log.info("placed %d earlier article(s) in stories; %d joined a story of an earlier article", placed, joined)
 

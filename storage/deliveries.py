@@ -76,13 +76,14 @@ def due_deliveries(session: Session, now: dt.datetime | None = None, limit: int 
     """Pending deliveries whose time has come, oldest first."""
     now = now or utcnow()
     rows = session.execute(
-        select(Delivery, Alert).join(Alert, Delivery.alert_id == Alert.id).where(_due(now)).order_by(Delivery.id).limit(limit)
+        select(Delivery, Alert, Article).join(Alert, Delivery.alert_id == Alert.id)
+        .outerjoin(Article, Alert.article_id == Article.id).where(_due(now)).order_by(Delivery.id).limit(limit)
     ).all()
-    return [outgoing(session, delivery, alert) for delivery, alert in rows]
+    return [outgoing(session, delivery, alert, article) for delivery, alert, article in rows]
 
 
-def outgoing(session: Session, delivery: Delivery, alert: Alert) -> OutgoingAlert:
-    article = session.get(Article, alert.article_id) if alert.article_id is not None else None
+def outgoing(session: Session, delivery: Delivery, alert: Alert, article: Article | None) -> OutgoingAlert:
+    """One delivery as a message needs it; `article` is the alert's (None for a digest)."""
     items: list[DigestItem] = []
     if alert.kind == "digest" and alert.items:
         members = session.execute(
@@ -171,7 +172,3 @@ def channel_summaries(session: Session) -> list[ChannelSummary]:
         counts.setdefault(channel, {})[status] = count
     last = dict(session.execute(select(Delivery.channel, func.max(Delivery.sent_at)).group_by(Delivery.channel)).all())
     return [ChannelSummary(channel, counts[channel], last.get(channel)) for channel in sorted(counts)]
-
-
-def delivery_counts(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())

@@ -86,19 +86,24 @@ def similar_article(session: Session, found: Fingerprint, exclude: int | None = 
     return best
 
 
-def unplaced_articles(session: Session, limit: int = 500) -> list[Article]:
-    """Articles without a story, oldest first (archived before stories existed); a full anti-join, for one-off use."""
-    placed = select(StoryArticle.article_id)
-    return list(session.scalars(select(Article).where(Article.id.not_in(placed)).order_by(Article.id).limit(limit)))
+def unplaced_articles(session: Session, limit: int = 500, matched_only: bool = False) -> list[Article]:
+    """Articles without a story, oldest first (archived before stories existed); one anti-join per batch.
+
+    `matched_only` leaves out articles still waiting to be matched: matching places those itself.
+    """
+    query = select(Article).where(Article.id.not_in(select(StoryArticle.article_id)))
+    if matched_only:
+        query = query.where(Article.match_pending.is_(False))
+    return list(session.scalars(query.order_by(Article.id).limit(limit)))
 
 
-def place_archive(db: Database, batch: int = 500) -> tuple[int, int]:
+def place_archive(db: Database, batch: int = 500, matched_only: bool = False) -> tuple[int, int]:
     """Place every archived article that has no story yet; returns (placed, joined an earlier story)."""
     placed = joined = 0
     while True:
         with db.session() as session:
             lock_placing(session)
-            articles = unplaced_articles(session, batch)
+            articles = unplaced_articles(session, batch, matched_only)
             for article in articles:
                 joined += place_article(session, article).joined
             placed += len(articles)
