@@ -15,6 +15,7 @@ from crawler.urls import same_site
 from monitor.config import Config
 from monitor.matching import document_of, new_alerts
 from rules.matcher import Document, Hit, Matcher
+from rules.model import FIELD_NAMES
 from rules.text import sentence_at, words
 from storage.db import Database
 from storage.models import Alert, Article, Delivery, StoryArticle, WatchStory
@@ -90,7 +91,7 @@ def explain(matcher: Matcher, document: Document, only: list[str] | None = None)
     lines = [
         f"Title: {document.title or '(none)'}",
         f"Outlet: {document.outlet or '(unknown)'}   Language: {document.language or '(unknown)'}",
-        "Words: " + ", ".join(f"{name} {len(words(document.field(name)))}" for name in ("title", "lead", "text", "url", "author")),
+        "Words: " + ", ".join(f"{name} {len(words(document.field(name)))}" for name in FIELD_NAMES),
         "",
     ]
     for result, ok, reason in matcher.explain(document):
@@ -208,7 +209,7 @@ def _replay_article(session, matcher: Matcher, article: Article, before: dict[st
             channels = sent.get(alert.id, [])
             report.removed.append(_line(article, watch_id, f"alert {alert.id}, " + (f"sent to {', '.join(channels)}" if channels else "not sent")))
     if send and fresh:
-        alerts = [a for a in new_alerts(document, [results[w] for w in fresh])]
+        alerts = new_alerts(document, [results[w] for w in fresh])
         record_story_matches(session, article.id, alerts, story_id, default_max_age=max_age)
 
 

@@ -150,18 +150,22 @@ class _Part:
         return self.doc.problem((*self.path, *path), message)
 
 
+def unknown_name(message: str, name: str, known: list[str], listing: str = "expected one of", empty: str = "") -> str:
+    """`message` plus a did-you-mean suggestion, or else the known names (or `empty` when there are none)."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"{message} (did you mean '{close[0]}'?)"
+    if known:
+        return f"{message} ({listing}: {', '.join(known)})"
+    return f"{message} ({empty})" if empty else message
+
+
 def _problem(doc: YamlDocument | _Part, model: type[BaseModel], error: dict[str, Any]) -> Problem:
     path: Path_ = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith(("function-", "[")) ))
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = _known_keys(model, path[:-1])
-        message = f"unknown key '{path[-1]}'"
-        close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
-        if close:
-            message += f" (did you mean '{close[0]}'?)"
-        elif known:
-            message += f" (expected one of: {', '.join(sorted(known))})"
-        return doc.problem(path, message)
+        known = sorted(_known_keys(model, path[:-1]))
+        return doc.problem(path, unknown_name(f"unknown key '{path[-1]}'", str(path[-1]), known))
     if kind == "missing":
         return doc.problem(path, f"missing required key '{path[-1]}'")
     message = error["msg"]

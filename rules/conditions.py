@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 import re2
 
-from newswatch.yamlsource import Path_, Problem, YamlDocument
-from rules.model import FIELD_NAMES, Watch
+from newswatch.yamlsource import Path_, Problem, YamlDocument, unknown_name
+from rules.model import DEFAULT_FIELDS, FIELD_NAMES, Watch
 from rules.patterns import check_alias
 
 KINDS = ("entity", "phrase", "re", "all", "any", "none", "near")
@@ -203,10 +203,10 @@ def parse_watch(watch: Watch, index: int, document: YamlDocument, entities: set[
     base: Path_ = ("watches", index)
     fields = tuple(watch.in_)
     parts: list[Condition] = []
-    for name, items, op in (("all", watch.all_, "all"), ("any", watch.any_, "any"), ("none", watch.none, "none")):
+    for op, items in (("all", watch.all_), ("any", watch.any_), ("none", watch.none)):
         if not items:
             continue
-        parsed = [parser.condition(item, (*base, name, i), fields) for i, item in enumerate(items)]
+        parsed = [parser.condition(item, (*base, op, i), fields) for i, item in enumerate(items)]
         conditions = tuple(c for c in parsed if c is not None)
         parts.extend(conditions if op == "all" else [Group(op, conditions, fields)])
     if watch.near:
@@ -228,14 +228,8 @@ def check_raw_terms(raw: dict, index: int, document: YamlDocument, entities: set
         items = raw.get(name)
         if isinstance(items, list):
             for i, item in enumerate(items):
-                parser.condition(item, ("watches", index, name, i), ("title", "text"))
+                parser.condition(item, ("watches", index, name, i), DEFAULT_FIELDS)
 
 
 def _unknown(what: str, name: str, known) -> str:
-    message = f"unknown {what} '{name}'"
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    if close:
-        return message + f" (did you mean '{close[0]}'?)"
-    if known:
-        return message + f" (expected one of: {', '.join(known)})"
-    return message + " (none are defined)"
+    return unknown_name(f"unknown {what} '{name}'", name, list(known), empty="none are defined")

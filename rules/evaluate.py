@@ -101,7 +101,7 @@ class Evaluator:
     def _regex(self, term: str, pattern: str, compiled, name: str) -> list[Mention]:
         key = (pattern, name)
         if key not in self._regex_cache:
-            current = self.fields.get(name) or FieldIndex.of(self.document.field(name))
+            current = self.fields[name]
             hits: list[Mention] = []
             starts: list[int] | None = None
             for n, match in enumerate(compiled.finditer(current.text)):

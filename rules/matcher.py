@@ -16,13 +16,12 @@ import ahocorasick
 
 from rules.conditions import Group, Near, Regex, Term, WatchLogic, compile_regex
 from rules.evaluate import Evaluator, FieldIndex, Mention
-from rules.model import DEFAULT_FIELDS, FIELD_NAMES, Watch
+from rules.model import FIELD_NAMES, Watch
 from rules.patterns import AliasPattern, compile_alias
 from rules.ruleset import RuleSet
-from rules.text import lead_of, tokenize
+from rules.text import lead_of, words
 from rules.translit import variants
 
-FIELDS = DEFAULT_FIELDS  # the default scope (the name the first version exported)
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class WatchResult:
         for hit in self.hits:
             shown = hit.alias[1:] if hit.alias.startswith("=") else hit.alias  # `=` (no inflection) is rule syntax
             forms = found.setdefault(shown, [])
-            if hit.found and [t.norm for t in tokenize(hit.found)] != [t.norm for t in tokenize(shown)] and hit.found not in forms:
+            if hit.found and words(hit.found) != words(shown) and hit.found not in forms:
                 forms.append(hit.found)
         return [f"{alias} ({', '.join('«' + f + '»' for f in forms[:3])})" if forms else alias for alias, forms in found.items()]
 

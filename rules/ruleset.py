@@ -1,7 +1,6 @@
 """Loading every rule file named by the config into one validated RuleSet."""
 from __future__ import annotations
 
-import difflib
 import glob
 import hashlib
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newswatch.yamlsource import ConfigError, Problem, YamlDocument, load_yaml, validate, validate_part
+from newswatch.yamlsource import ConfigError, Problem, YamlDocument, load_yaml, unknown_name, validate, validate_part
 from rules.conditions import WatchLogic, check_raw_terms, compile_regex, parse_watch
 from rules.model import Entity, RuleFile, Watch
 from rules.patterns import check_alias
@@ -51,13 +50,18 @@ def rule_files(patterns: list[str], base_dir: Path) -> tuple[list[Path], list[Pr
     return files, problems
 
 
+def _digest_part(path: Path, raw: bytes) -> bytes:
+    """What one rule file adds to the rules' fingerprint: rules_fingerprint and load_rules must agree."""
+    return str(path).encode() + b"\0" + raw + b"\0"
+
+
 def rules_fingerprint(patterns: list[str], base_dir: Path) -> str:
     """A digest of the rule files' names and contents (cheap: nothing is parsed), as `RuleSet.fingerprint`."""
     files, _problems = rule_files(patterns, base_dir)
     digest = hashlib.sha256()
     for path in files:
         try:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(_digest_part(path, path.read_bytes()))
         except OSError as exc:
             digest.update(f"{path}: {exc}".encode())
     return digest.hexdigest()
@@ -74,7 +78,7 @@ def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = 
     for path in files:
         try:
             raw = path.read_bytes()
-            digest.update(str(path).encode() + b"\0" + raw + b"\0")
+            digest.update(_digest_part(path, raw))
             document = load_yaml(path)
             parsed.append((document, _validate_file(document, problems)))
         except ConfigError as exc:
@@ -112,7 +116,7 @@ def load_rules(patterns: list[str], base_dir: Path, channels: set[str] | None = 
             if channels is not None:
                 for position, channel in enumerate(watch.notify):
                     if channel not in channels:
-                        problems.append(document.problem(("watches", index, "notify", position), _unknown_channel(channel, channels)))
+                        problems.append(document.problem(("watches", index, "notify", position), _unknown_name("channel", channel, channels)))
             if outlets is not None:
                 for position, outlet in enumerate(watch.outlets):
                     if outlet not in outlets:
@@ -165,15 +169,5 @@ def _where(document: YamlDocument, path: tuple) -> str:
     return f"{document.file}:{line}" if line else document.file
 
 
-def _unknown_channel(channel: str, channels: set[str]) -> str:
-    return _unknown_name("channel", channel, channels)
-
-
 def _unknown_name(what: str, name: str, known: set[str]) -> str:
-    message = f"unknown {what} '{name}'"
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    if close:
-        return message + f" (did you mean '{close[0]}'?)"
-    if known:
-        return message + f" ({what}s in the config: {', '.join(sorted(known))})"
-    return message + f" (the config defines no {what}s)"
+    return unknown_name(f"unknown {what} '{name}'", name, sorted(known), f"{what}s in the config", f"the config defines no {what}s")

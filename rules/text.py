@@ -38,7 +38,7 @@ class _Normalised(dict):
     def __missing__(self, word: str) -> str:
         if len(self) > 500_000:
             self.clear()
-        value = self[word] = normalize_word(word)
+        value = self[word] = normalize_word.__wrapped__(word)  # this dict is the cache: not the lru_cache too
         return value
 
 

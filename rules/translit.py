@@ -16,6 +16,7 @@ after a vowel, ъ or ь):
 """
 from __future__ import annotations
 
+from rules.morphology import is_cyrillic
 from rules.text import WORD
 
 VOWELS = set("аеёиоуыэюяієї")
@@ -109,7 +110,7 @@ def to_cyrillic(word: str) -> str:
 
 
 def _is_latin(text: str) -> bool:
-    return any("a" <= ch <= "z" for ch in text.casefold()) and not any("\u0400" <= ch <= "\u04ff" for ch in text)
+    return any("a" <= ch <= "z" for ch in text.casefold()) and not is_cyrillic(text)
 
 
 def _map_words(alias: str, convert) -> str:

@@ -224,8 +224,14 @@ def test_hits_carry_alias_field_position_and_sentence(tmp_path: Path) -> None:
     assert result.terms == ["Пономарёв"]
 
 
-def test_only_watches_with_hits_are_evaluated(tmp_path: Path) -> None:
+def test_only_watches_with_hits_are_evaluated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rules.evaluate import Evaluator
+
     rules = "watches:\n" + "".join(f"  - id: w{i}\n    any: [word{i}]\n" for i in range(200))
     m = matcher_for(tmp_path, rules)
     assert len(m.patterns) == 200 and m.always == []
+    evaluated: list[object] = []
+    real = Evaluator.watch
+    monkeypatch.setattr(Evaluator, "watch", lambda self, logic: evaluated.append(logic) or real(self, logic))
     assert ids(m, "word7 and word150") == ["w7", "w150"]
+    assert len(evaluated) == 2  # the boolean logic of the other 198 watches never runs
