@@ -35,19 +35,21 @@ def decode_page(body: bytes, content_type: str | None) -> Decoded:
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom:
         return Decoded(body[len(bom):].decode(bom_encoding, errors="replace"), _name(bom_encoding), "bom")
-    if not body.isascii() and _decodes(body, "utf-8"):
-        return Decoded(body.decode("utf-8"), "utf-8", "utf-8")
+    if not body.isascii() and (text := _decoded(body, "utf-8")) is not None:
+        return Decoded(text, "utf-8", "utf-8")
     declared = {
         "http": _usable(http_content_type_encoding(content_type) if content_type else None),
         "meta": _usable(html_body_declared_encoding(body)),
     }
-    clean = {source: enc for source, enc in declared.items() if enc and _decodes(body, enc)}
-    if len(set(clean.values())) == 2:
-        source = _less_garbled(body, clean["meta"], clean["http"])
-        return Decoded(body.decode(clean[source]), clean[source], source)
+    clean: dict[str, Decoded] = {}  # source -> its text, for each declaration that decodes cleanly (each decoded once)
+    for source, enc in declared.items():
+        if enc and (text := _decoded(body, enc)) is not None:
+            clean[source] = Decoded(text, enc, source)
+    if len(clean) == 2 and clean["meta"].encoding != clean["http"].encoding:
+        return clean[_less_garbled(body, clean["meta"].encoding, clean["http"].encoding)]
     for source in ("meta", "http"):
         if source in clean:
-            return Decoded(body.decode(clean[source]), clean[source], source)
+            return clean[source]
     detected = _detect(body)
     if detected:
         return Decoded(body.decode(detected, errors="replace"), detected, "detected")
@@ -71,12 +73,12 @@ def _usable(label: str | None) -> str | None:
     return name
 
 
-def _decodes(body: bytes, encoding: str) -> bool:
+def _decoded(body: bytes, encoding: str) -> str | None:
+    """The text when the whole body decodes cleanly, else None."""
     try:
-        body.decode(encoding)
+        return body.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
 
 
 def _less_garbled(body: bytes, meta: str, http: str) -> str:

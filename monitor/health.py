@@ -12,7 +12,7 @@ from typing import Any
 
 from crawler.outlets import Outlet
 from crawler.schedule import backoff_delay
-from storage.crawlstate import outlet_state, outlet_states, save_outlet_state
+from storage.crawlstate import outlet_states, save_outlet_state
 from storage.db import Database
 
 THROTTLED = "throttled"  # crawl_runs error kind: {"kind": "throttled", "retry_after": "<ISO-8601 UTC>"}
@@ -77,9 +77,10 @@ def next_health(
 def record_health(db: Database, outlets: dict[str, Outlet], results: Iterable[Any], started_at: dt.datetime, cap: dt.timedelta) -> None:
     """Update each crawled outlet's state from its result (monitor.crawl.OutletResult)."""
     with db.session() as session:
+        states = outlet_states(session)
         for result in results:
             outlet = outlets[result.outlet]
-            row = outlet_state(session, result.outlet)
+            row = states.get(result.outlet)
             previous = Health(row.error_streak, row.last_success_at, row.last_failure_at, row.backoff_until, row.last_error_kind) if row else Health()
             health = next_health(
                 previous,

@@ -16,7 +16,6 @@ from storage.upsert import insert_ignore
 class Validators:
     """What an index URL's last full answer said about itself (ETag, Last-Modified), and when."""
 
-    url: str
     etag: str | None
     last_modified: str | None
     last_full_fetch_at: dt.datetime | None
@@ -42,7 +41,7 @@ def validators_for(session: Session, urls: list[str]) -> dict[str, Validators]:
     keys = {key_of(url): url for url in urls}
     rows = session.scalars(select(FetchState).where(FetchState.url_key.in_(list(keys)))) if keys else []
     return {
-        keys[row.url_key]: Validators(keys[row.url_key], row.etag, row.last_modified, row.last_full_fetch_at)
+        keys[row.url_key]: Validators(row.etag, row.last_modified, row.last_full_fetch_at)
         for row in rows
     }
 

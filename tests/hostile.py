@@ -126,10 +126,6 @@ class HostileServer(LoopbackServer):
         self.stopping = threading.Event()
         super().__init__(self._handler(), "hostile", host)
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.netloc}"
-
     def stop(self) -> None:
         self.stopping.set()
         super().stop()

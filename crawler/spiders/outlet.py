@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ from crawler.urls import normalize_url
 from storage.archive import known_urls
 from storage.crawlstate import (
     IndexFetch,
+    Validators,
     child_sitemaps,
     forget_child_sitemaps,
     due_revisits,
@@ -67,16 +69,26 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self._revisit_requests():
             yield request
+        with self.db.session() as session:  # one query for every index of the outlet
+            known = validators_for(session, [*self.outlet.feeds, *self.outlet.sitemaps, *self.outlet.pages])
         for url in self.outlet.feeds:
-            yield self._index_request(url, self.parse_feed, "feed")
+            yield self._index_request(url, known.get(url), self.parse_feed, "feed")
         for url in self.outlet.sitemaps:
-            yield self._index_request(url, self.parse_sitemap, "sitemap")
+            yield self._index_request(url, known.get(url), self.parse_sitemap, "sitemap")
         for url in self.outlet.pages:
-            yield self._index_request(url, self.parse_page, "page")
+            yield self._index_request(url, known.get(url), self.parse_page, "page")
 
-    def _index_request(self, url: str, callback: Callable, role: str, **meta: Any) -> scrapy.Request:
+    def _child_sitemap_requests(self, children: list[str], depth: int, parent_url: str) -> list[scrapy.Request]:
+        if not children:
+            return []
         with self.db.session() as session:
-            state = validators_for(session, [url]).get(url)
+            known = validators_for(session, children)
+        return [
+            self._index_request(child, known.get(child), self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=parent_url)
+            for child in children
+        ]
+
+    def _index_request(self, url: str, state: Validators | None, callback: Callable, role: str, **meta: Any) -> scrapy.Request:
         headers = index_request_headers(
             state.etag if state else None, state.last_modified if state else None,
             state.last_full_fetch_at if state else None, _now(), self.outlet.full_fetch_every,
@@ -96,8 +108,8 @@ class OutletSpider(scrapy.Spider):
             # the index is unchanged, but the sitemaps it lists may not be: ask each of them
             with self.db.session() as session:
                 children = child_sitemaps(session, self.outlet.name, response.meta["index_url"])
-            for child in children if depth < MAX_SITEMAP_DEPTH else []:
-                yield self._index_request(child, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=response.meta["index_url"])
+            if depth < MAX_SITEMAP_DEPTH:
+                yield from self._child_sitemap_requests(children, depth, response.meta["index_url"])
             return
         found = SitemapLinks()
 
@@ -114,8 +126,7 @@ class OutletSpider(scrapy.Spider):
             self.record_error("bad_sitemap", response.url, f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
             return
         self._children[response.meta["index_url"]] = list(found.sitemaps)
-        for child in found.sitemaps:
-            yield self._index_request(child, self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=response.meta["index_url"])
+        yield from self._child_sitemap_requests(list(found.sitemaps), depth, response.meta["index_url"])
 
     def parse_page(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._not_modified(response):
@@ -268,7 +279,7 @@ class OutletSpider(scrapy.Spider):
         with self.db.session() as session:
             for url, fetch in self._index_fetches.items():
                 if url in self._incomplete or url in unanswered:
-                    fetch = IndexFetch(**{**fetch.__dict__, "keep_validators": False})
+                    fetch = replace(fetch, keep_validators=False)
                 record_index_fetch(session, self.outlet.name, fetch)
             for parent, children in self._children.items():
                 forget_child_sitemaps(session, self.outlet.name, parent, keep=children)
