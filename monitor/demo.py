@@ -47,7 +47,7 @@ def _run(directory: Path, crawler_log_level: str) -> int:
     try:
         config = load_config(write_demo_config(directory, {n: s.base_url for n, s in sites.items()}, receiver.netloc))
         print("newswatch demo")
-        print(f"  sample outlets: " + ", ".join(f"{n} {s.base_url}" for n, s in sites.items()))
+        print("  sample outlets: " + ", ".join(f"{n} {s.base_url}" for n, s in sites.items()))
         print(f"  archive: {config.database_url}")
         db = Database(config.database_url)
         try:
