@@ -7,7 +7,6 @@ but gets shorter snippets — an alert is never dropped for length.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from mako.exceptions import MakoException
 from mako.lookup import TemplateLookup
 from mako.template import Template
 
+from newswatch.yamlsource import unknown_name
 from storage.deliveries import OutgoingAlert
 
 BUILTIN = Path(__file__).parent / "templates"
@@ -71,9 +71,7 @@ def template_problems(folder: str) -> list[str]:
     problems = []
     for file in sorted(path.glob("*.mako")):
         if file.name not in known:
-            close = difflib.get_close_matches(file.name, known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (templates: {', '.join(known)})"
-            problems.append(f"unknown template {file.name}{hint}")
+            problems.append(unknown_name(f"unknown template {file.name}", file.name, known, "templates"))
             continue
         try:
             Template(file.read_text(encoding="utf-8"), strict_undefined=True)
