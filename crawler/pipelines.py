@@ -1,6 +1,7 @@
 """Scrapy components around the pure core: extract and archive each page; record each outlet's run."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -9,7 +10,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.extract import NotAnArticle, extract_article
+from crawler.extract import NotAnArticle
+from crawler.extract_pool import current_pool
 from crawler.items import FetchedPage
 from crawler.schedule import next_revisit
 from crawler.store import database
@@ -39,7 +41,11 @@ def _archive_of(crawler: Crawler):
 
 
 class ArchivePipeline:
-    """Extract the main text of each fetched page and archive it (new article, new revision, or unchanged)."""
+    """Extract the main text of each fetched page and archive it (new article, new revision, or unchanged).
+
+    Extraction runs in the extraction workers (crawler/extract_pool.py) and the archive write in a
+    thread, so the reactor keeps serving other outlets' requests meanwhile.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -50,10 +56,10 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
-    def process_item(self, item: FetchedPage) -> FetchedPage:
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
         spider = self.crawler.spider
         try:
-            extracted = extract_article(item.body, item.url, item.content_type, self.extract_timeout)
+            extracted = await current_pool().extract(item.body, item.url, item.content_type, self.extract_timeout)
         except NotAnArticle as exc:  # also ExtractTimeout and HtmlTooDeep, each with its own kind
             spider.record_error(exc.kind, item.url, str(exc))
             raise DropItem(f"not an article: {exc}") from None
@@ -76,10 +82,14 @@ class ArchivePipeline:
             site_name=extracted.site_name,
             next_revisit_at=next_revisit(item.fetched_at, spider.outlet.revisit, item.fetched_at),
         )
-        with self.db.session() as session:
-            outcome, _article_id = archive_page(session, page)
+        outcome = await asyncio.to_thread(self._archive, page)
         self.crawler.stats.inc_value(f"newswatch/articles_{outcome}")
         return item
+
+    def _archive(self, page: ArchivedPage) -> str:
+        with self.db.session() as session:
+            outcome, _article_id = archive_page(session, page)
+        return outcome
 
 
 class CrawlRecorder:
@@ -88,7 +98,6 @@ class CrawlRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db = _archive_of(crawler)
-        self.cycle_id = crawler.settings.get("NEWSWATCH_CYCLE_ID", "")
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -103,7 +112,7 @@ class CrawlRecorder:
         with self.db.session() as session:
             record_crawl_run(
                 session,
-                cycle_id=self.cycle_id,
+                cycle_id=spider.cycle_id,
                 outlet=spider.outlet.name,
                 started_at=spider.started_at,
                 finished_at=finished_at,
@@ -111,3 +120,4 @@ class CrawlRecorder:
                 stats=stats,
                 errors=spider.errors,
             )
+        spider.run_recorded = True

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.job import CrawlJob
+from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
 from crawler.middlewares import hostile_input_settings
 
@@ -27,9 +27,8 @@ EXTENSIONS = {"crawler.pipelines.CrawlRecorder": 500}
 LOG_LEVEL = "WARNING"
 
 
-def for_job(job: CrawlJob) -> dict[str, Any]:
-    """Settings for one worker run, from the validated `crawler:` config section."""
-    s = job.settings
+def for_engine(s: CrawlSettings, database: str, log_level: str) -> dict[str, Any]:
+    """Settings for every crawl of one engine, from the validated `crawler:` config section."""
     delay = s.delay.total_seconds()
     return {
         "BOT_NAME": BOT_NAME,
@@ -52,17 +51,16 @@ def for_job(job: CrawlJob) -> dict[str, Any]:
         "CLOSESPIDER_TIMEOUT": max(s.cycle_timeout.total_seconds() - 30, 30),
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "EXTENSIONS": EXTENSIONS,
-        "LOG_LEVEL": job.log_level,
+        "LOG_LEVEL": log_level,
         "LOG_INSTALL_ROOT_HANDLER": True,
-        "NEWSWATCH_DATABASE": job.database,
-        "NEWSWATCH_CYCLE_ID": job.cycle_id,
+        "NEWSWATCH_DATABASE": database,
         **hostile_input_settings(s),
     }
 
 
-def for_outlet(outlet: Outlet, job: CrawlJob) -> dict[str, Any]:
+def for_outlet(outlet: Outlet, settings: CrawlSettings) -> dict[str, Any]:
     """Settings one outlet changes for its own crawl (an outlet's `obey_robots` over the crawler's)."""
     overrides: dict[str, Any] = {}
-    if outlet.obey_robots is not None and outlet.obey_robots != job.settings.obey_robots:
+    if outlet.obey_robots is not None and outlet.obey_robots != settings.obey_robots:
         overrides["ROBOTSTXT_OBEY"] = outlet.obey_robots
     return overrides

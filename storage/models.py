@@ -220,3 +220,16 @@ class OutletState(Base):
     last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error_kind: Mapped[str | None] = mapped_column(String(100))
+
+
+class OutletLease(Base):
+    """Who is crawling an outlet right now; a lease past `expires_at` belongs to a holder that died."""
+
+    __tablename__ = "outlet_leases"
+
+    outlet: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
