@@ -19,6 +19,7 @@ from crawler.protocol import Cancel, Drain, Ping, Poll, Pong, Ready, Result, Sta
 
 log = logging.getLogger(__name__)
 RESULT_STATS = ("downloader/", "item_", "newswatch/", "finish_reason")
+ABANDON_SECONDS = 5.0  # a cancelled crawl still closing after this (a request that hangs) is reported and left to close
 
 
 def rss_bytes(pids: list[int]) -> int:
@@ -49,6 +50,8 @@ class Engine:
         use_pool(self.pool)
         self.runner = AsyncCrawlerRunner(crawler_settings.for_engine(start.settings, start.database, start.log_level))
         self.running: dict[str, tuple[Any, asyncio.Task]] = {}  # poll id -> (crawler, task)
+        self.polls: dict[str, Poll] = {}
+        self.abandoned: set[str] = set()  # polls already reported as cancelled while their crawler still closes
         self.waiting: asyncio.Queue[Poll] = asyncio.Queue()
         self.draining = False
         self.done = asyncio.Event()
@@ -96,6 +99,7 @@ class Engine:
             crawler = self.runner.create_crawler(spider_cls)
             task = self.runner.crawl(crawler, outlet=poll.outlet.model_dump(mode="json"), cycle_id=poll.cycle_id)
             self.running[poll.poll_id] = (crawler, task)
+            self.polls[poll.poll_id] = poll
             timer = asyncio.get_running_loop().call_later(poll.timeout, self.cancel, poll.poll_id, "timeout")
             failure = None
             try:
@@ -105,7 +109,11 @@ class Engine:
             finally:
                 timer.cancel()
                 self.running.pop(poll.poll_id, None)
-        self.send(self.result(poll, crawler, failure))
+                self.polls.pop(poll.poll_id, None)
+        if poll.poll_id in self.abandoned:
+            self.abandoned.discard(poll.poll_id)
+        else:
+            self.send(self.result(poll, crawler, failure))
         if self.draining and not self.running:
             self.done.set()
 
@@ -129,6 +137,29 @@ class Engine:
         if engine is not None and getattr(crawler, "spider", None) is not None:
             log.warning("engine: cancelling %s (%s)", crawler.spider.name, reason)
             asyncio.ensure_future(engine.close_spider_async(reason=reason))
+        asyncio.get_running_loop().call_later(ABANDON_SECONDS, self.abandon, poll_id, reason)
+
+    def abandon(self, poll_id: str, reason: str) -> None:
+        """Report a cancelled crawl whose spider cannot close yet (a request hangs until its own timeout).
+
+        The crawler finishes closing in the background, without its crawl_runs row (the
+        scheduler writes it from this result), so the outlet's next poll is not held up.
+        """
+        entry, poll = self.running.pop(poll_id, None), self.polls.pop(poll_id, None)
+        if entry is None or poll is None:
+            return
+        crawler, _task = entry
+        spider = getattr(crawler, "spider", None)
+        if spider is not None:
+            spider.abandoned = True
+        self.abandoned.add(poll_id)
+        result = self.result(poll, crawler, None)
+        result.finish_reason = reason
+        result.recorded = False
+        result.errors.append({"kind": reason, "url": "", "message": f"crawl cancelled after {poll.timeout:g}s; a request was still open"})
+        self.send(result)
+        if self.draining and not self.running:
+            self.done.set()
 
     async def run(self, stdin: asyncio.StreamReader) -> None:
         self.send(Ready(pid=os.getpid(), extract_workers=self.pool.workers))

@@ -105,6 +105,8 @@ class CrawlRecorder:
         return cls(crawler)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if getattr(spider, "abandoned", False):  # the engine already reported this crawl as cancelled
+            return
         all_stats: dict[str, Any] = self.crawler.stats.get_stats()
         stats = {k: v for k, v in all_stats.items() if k in RECORDED_STATS or k.startswith("newswatch/")}
         finished_at = dt.datetime.now(dt.timezone.utc)

@@ -230,8 +230,18 @@ class Daemon:
                 matched = match_pending(self.db, self.rules.current(), alerting=self.config.settings.alerts)
                 if matched.alerts:
                     log.info("%d new alert(s) in the outbox", matched.alerts)
+                    self._deliver_soon()
             except Exception:
                 log.exception("matching failed; pending articles stay pending")
+
+    def _deliver_soon(self) -> None:
+        """New alerts are sent now rather than at the next `delivery.every` (on the delivery thread, as always)."""
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            try:
+                scheduler.modify_job("deliveries", next_run_time=dt.datetime.now(dt.timezone.utc))
+            except Exception:  # the scheduler is shutting down: the next start delivers
+                log.debug("could not move the delivery pass forward", exc_info=True)
 
     def deliver(self) -> None:
         """One pass of the delivery worker (its own thread; never runs twice at once)."""

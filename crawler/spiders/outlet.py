@@ -52,6 +52,7 @@ class OutletSpider(scrapy.Spider):
         super().__init__(name=f"outlet:{outlet['name']}", **kwargs)
         self.cycle_id = cycle_id
         self.run_recorded = False  # set once CrawlRecorder has written this crawl's crawl_runs row
+        self.abandoned = False  # set by the engine when it reported this crawl as cancelled before it closed
         self.outlet = Outlet.model_validate(outlet)
         self.links = LinkFilter(self.outlet.allow, self.outlet.deny)
         self.errors: list[dict[str, str]] = []
