@@ -23,13 +23,23 @@ DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"crawler.pipelines.CrawlRecorder": 500}
+EXTENSIONS = {
+    "crawler.pipelines.CrawlRecorder": 500,
+    # a crawler per poll: no periodic stats line per crawl, and the engine's supervisor watches memory
+    "scrapy.extensions.logstats.LogStats": None,
+    "scrapy.extensions.memusage.MemoryUsage": None,
+}
+ROBOTS_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.SharedRobotsTxtMiddleware": 100,
+}
 LOG_LEVEL = "WARNING"
 
 
 def for_engine(s: CrawlSettings, database: str, log_level: str) -> dict[str, Any]:
     """Settings for every crawl of one engine, from the validated `crawler:` config section."""
     delay = s.delay.total_seconds()
+    hostile = hostile_input_settings(s)
     return {
         "BOT_NAME": BOT_NAME,
         "SPIDER_MODULES": SPIDER_MODULES,
@@ -54,7 +64,8 @@ def for_engine(s: CrawlSettings, database: str, log_level: str) -> dict[str, Any
         "LOG_LEVEL": log_level,
         "LOG_INSTALL_ROOT_HANDLER": True,
         "NEWSWATCH_DATABASE": database,
-        **hostile_input_settings(s),
+        **hostile,
+        "DOWNLOADER_MIDDLEWARES": {**ROBOTS_MIDDLEWARES, **hostile["DOWNLOADER_MIDDLEWARES"]},
     }
 
 
