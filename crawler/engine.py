@@ -52,6 +52,7 @@ class Engine:
         self.running: dict[str, tuple[Any, asyncio.Task]] = {}  # poll id -> (crawler, task)
         self.polls: dict[str, Poll] = {}
         self.abandoned: set[str] = set()  # polls already reported as cancelled while their crawler still closes
+        self.tasks: set[asyncio.Future] = set()  # strong references: the event loop keeps only weak ones
         self.waiting: asyncio.Queue[Poll] = asyncio.Queue()
         self.draining = False
         self.done = asyncio.Event()
@@ -74,7 +75,9 @@ class Engine:
             if self.draining:
                 self.send(Result(poll_id=message.poll_id, outlet=message.outlet.name, finish_reason="engine_draining", recorded=False))
             else:
-                asyncio.ensure_future(self.crawl(message))
+                task = asyncio.ensure_future(self.crawl(message))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
         elif isinstance(message, Cancel):
             self.cancel(message.poll_id, message.reason)
         elif isinstance(message, Ping):
@@ -91,7 +94,13 @@ class Engine:
         from crawler import settings as crawler_settings
         from crawler.spiders.outlet import OutletSpider
 
+        loop = asyncio.get_running_loop()
+        received = loop.time()
         async with self.slots:
+            if loop.time() - received > poll.timeout:  # waited for a free slot longer than the poll may run
+                self.send(Result(poll_id=poll.poll_id, outlet=poll.outlet.name, finish_reason="timeout", recorded=False, errors=[
+                    {"kind": "timeout", "url": "", "message": f"waited {poll.timeout:g}s for one of crawler.engine_concurrency's slots"}]))
+                return
             overrides = crawler_settings.for_outlet(poll.outlet, self.start.settings)
             spider_cls = OutletSpider if not overrides else type(
                 f"OutletSpider_{poll.outlet.name}", (OutletSpider,), {"custom_settings": overrides}
@@ -100,7 +109,7 @@ class Engine:
             task = self.runner.crawl(crawler, outlet=poll.outlet.model_dump(mode="json"), cycle_id=poll.cycle_id)
             self.running[poll.poll_id] = (crawler, task)
             self.polls[poll.poll_id] = poll
-            timer = asyncio.get_running_loop().call_later(poll.timeout, self.cancel, poll.poll_id, "timeout")
+            timer = loop.call_later(poll.timeout, self.cancel, poll.poll_id, "timeout")
             failure = None
             try:
                 await task

@@ -21,7 +21,9 @@ from crawler.outlets import Outlet
 from crawler.protocol import Poll, Result, Start
 from monitor.config import Config
 from monitor.engine_client import STOP_GRACE_SECONDS, CrawlEngine
-from monitor.health import update_health
+from monitor.health import Health, update_health
+from sqlalchemy.orm import Session
+
 from storage.db import Database
 from storage.leases import LEASE_TTL, Holder, LeaseInfo, acquire_lease, lease_of, release_lease, renew_leases
 from storage.runs import record_crawl_run
@@ -35,6 +37,7 @@ class OutletResult:
     finish_reason: str
     stats: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    health: Health | None = None  # the outlet's health after this crawl (None when not judged)
 
     def count(self, name: str) -> int:
         return int(self.stats.get(name, 0))
@@ -58,12 +61,15 @@ def new_poll(outlet: Outlet, cycle_id: str, timeout: dt.timedelta) -> Poll:
 
 def take_lease(db: Database, outlet: str, holder: Holder) -> LeaseInfo | None:
     """None when this holder now holds the outlet's lease, else who holds it."""
-    now = dt.datetime.now(dt.timezone.utc)
     with db.session() as session:
-        if acquire_lease(session, outlet, holder, now):
-            return None
-        other = lease_of(session, outlet)
-    return other or LeaseInfo(outlet, "?", 0, "?", now, now)
+        return lease_in(session, outlet, holder, dt.datetime.now(dt.timezone.utc))
+
+
+def lease_in(session: Session, outlet: str, holder: Holder, now: dt.datetime) -> LeaseInfo | None:
+    """take_lease inside the caller's transaction."""
+    if acquire_lease(session, outlet, holder, now):
+        return None
+    return lease_of(session, outlet) or LeaseInfo(outlet, "?", 0, "?", now, now)
 
 
 def finish_poll(
@@ -80,7 +86,7 @@ def finish_poll(
                 stats=result.stats, errors=result.errors,
             )
         if judge:  # a crawl cut short by our own shutdown says nothing about the outlet
-            update_health(session, {outlet.name: outlet}, [outcome], started_at, backoff_max)
+            outcome.health = update_health(session, {outlet.name: outlet}, [outcome], started_at, backoff_max)[outlet.name]
         release_lease(session, outlet.name, holder)
     return outcome
 

@@ -25,16 +25,16 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler.outlets import Outlet
 from crawler.protocol import Poll, Result
 from monitor.config import Config
-from monitor.crawl import OutletResult, describe_lease, engine_start, finish_poll, new_poll, take_lease
+from monitor.crawl import OutletResult, describe_lease, engine_start, finish_poll, lease_in, new_poll
 from monitor.delivery import deliver_due, send, url_for_send
 from monitor.engine_client import CrawlEngine
-from monitor.health import due_outlets
 from monitor.matching import match_pending
 from monitor.pacing import first_poll_delay
 from monitor.render import Message
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
+from storage.crawlstate import outlet_states
 from storage.db import Database
 from storage.leases import LEASE_TTL, Holder, release_lease, renew_leases
 
@@ -130,10 +130,15 @@ class Daemon:
                 return done
             self._in_flight[name] = InFlight(None, dt.datetime.now(dt.timezone.utc), done)
         try:
-            if self._backing_off(outlet):
+            now = dt.datetime.now(dt.timezone.utc)
+            with self.db.session() as session:  # one short transaction: backoff, then the lease
+                state = outlet_states(session, [name]).get(name)
+                waiting = state is not None and state.backoff_until is not None and state.backoff_until > now
+                other = None if waiting else lease_in(session, name, self.holder, now)
+            if waiting:
                 self.polls["backing_off"] += 1
+                self._move_next_poll(outlet, state.backoff_until, state.error_streak)
                 return self._skipped(name, done)
-            other = take_lease(self.db, name, self.holder)
             if other is not None:
                 self.polls["busy"] += 1
                 log.warning("outlet %s is being crawled by another process (%s); skipped", name, describe_lease(other))
@@ -179,8 +184,9 @@ class Daemon:
                                   self.config.settings.crawler.backoff_max, judge=not self.stopping.is_set())
             log.info("crawled %s: %s, %d new article(s), %d error(s)", outlet.name, outcome.finish_reason,
                      outcome.count("newswatch/articles_new"), len(outcome.errors))
-            if not self.stopping.is_set():
-                self._backing_off(outlet)
+            health = outcome.health
+            if health is not None and health.backoff_until is not None and health.backoff_until > dt.datetime.now(dt.timezone.utc):
+                self._move_next_poll(outlet, health.backoff_until, health.error_streak)
         except Exception:
             log.exception("recording the crawl of outlet %s failed", outlet.name)
         finally:
@@ -190,16 +196,11 @@ class Daemon:
         if outcome is not None and any(outcome.count(name) for name in ARCHIVED):
             self.request_match()
 
-    def _backing_off(self, outlet: Outlet) -> bool:
-        """True while the outlet backs off; its next scheduled run is then moved to the end of the pause."""
-        _due, waiting = due_outlets(self.db, [outlet], dt.datetime.now(dt.timezone.utc))
-        if not waiting:
-            return False
-        _outlet, until, streak = waiting[0]
+    def _move_next_poll(self, outlet: Outlet, until: dt.datetime, streak: int) -> None:
+        """The outlet backs off: its next scheduled poll is moved to the end of the pause."""
         log.warning("outlet %s backs off until %s after %d failed crawl(s)", outlet.name, until.isoformat(timespec="seconds"), streak)
         if self.scheduler is not None:
             self.scheduler.modify_job(f"outlet:{outlet.name}", next_run_time=until)
-        return True
 
     def renew_leases(self) -> None:
         with self._in_flight_lock:

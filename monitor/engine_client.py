@@ -23,7 +23,7 @@ from crawler.protocol import Drain, Ping, Poll, Pong, Ready, Result, Start, deco
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often each engine is pinged
 DEAD_AFTER_SECONDS = 30.0  # no answer to pings for this long: the engine is killed and replaced
-POLL_GRACE_SECONDS = 30.0  # a poll this long past its own timeout means the engine is wedged
+POLL_GRACE_SECONDS = 30.0  # a poll this long past its longest life (queued + running) means the engine is wedged
 STOP_GRACE_SECONDS = 10.0
 OnResult = Callable[[Result], None]
 
@@ -112,7 +112,7 @@ class EngineProcess:
     def overdue(self, now: float) -> Ticket | None:
         with self._lock:
             for ticket in self.tickets.values():
-                if now - ticket.sent_at > ticket.poll.timeout + POLL_GRACE_SECONDS:
+                if now - ticket.sent_at > 2 * ticket.poll.timeout + POLL_GRACE_SECONDS:  # a queue wait, then the crawl
                     return ticket
         return None
 
@@ -230,7 +230,7 @@ class CrawlEngine:
                 elif now - engine.last_answer > DEAD_AFTER_SECONDS:
                     self._replace_current(f"no answer for {now - engine.last_answer:.0f}s")
                 elif (ticket := engine.overdue(now)) is not None:
-                    self._replace_current(f"the crawl of {ticket.poll.outlet.name} outlived its timeout by {POLL_GRACE_SECONDS:.0f}s")
+                    self._replace_current(f"the crawl of {ticket.poll.outlet.name} is long overdue")
                 elif engine.rss_bytes > self.max_memory:
                     self._replace_current(f"resident memory {engine.rss_bytes / 2**20:.0f} MiB passed crawler.engine_max_memory", retire=True)
                 elif now - engine.started > self.max_age:

@@ -81,9 +81,12 @@ def record_health(db: Database, outlets: dict[str, Outlet], results: Iterable[An
         update_health(session, outlets, results, started_at, cap)
 
 
-def update_health(session: Session, outlets: dict[str, Outlet], results: Iterable[Any], started_at: dt.datetime, cap: dt.timedelta) -> None:
-    """record_health inside the caller's transaction."""
+def update_health(
+    session: Session, outlets: dict[str, Outlet], results: Iterable[Any], started_at: dt.datetime, cap: dt.timedelta
+) -> dict[str, Health]:
+    """record_health inside the caller's transaction; returns each outlet's new health."""
     states = outlet_states(session, list(outlets))
+    saved: dict[str, Health] = {}
     for result in results:
         outlet = outlets[result.outlet]
         row = states.get(result.outlet)
@@ -98,6 +101,8 @@ def update_health(session: Session, outlets: dict[str, Outlet], results: Iterabl
             cap=cap,
         )
         save_outlet_state(session, result.outlet, **health.__dict__)
+        saved[result.outlet] = health
+    return saved
 
 
 def due_outlets(db: Database, outlets: list[Outlet], now: dt.datetime) -> tuple[list[Outlet], list[tuple[Outlet, dt.datetime, int]]]:
