@@ -48,7 +48,9 @@ class Engine:
         workers = start.settings.extract_workers
         self.pool = ExtractPool((os.cpu_count() or 1) if workers is None else workers)
         use_pool(self.pool)
-        self.runner = AsyncCrawlerRunner(crawler_settings.for_engine(start.settings, start.database, start.log_level))
+        self.runner = AsyncCrawlerRunner(
+            crawler_settings.QuickCopySettings(crawler_settings.for_engine(start.settings, start.database, start.log_level))
+        )
         self.running: dict[str, tuple[Any, asyncio.Task]] = {}  # poll id -> (crawler, task)
         self.polls: dict[str, Poll] = {}
         self.abandoned: set[str] = set()  # polls already reported as cancelled while their crawler still closes

@@ -149,8 +149,9 @@ def test_a_hung_outlet_is_cancelled_and_recorded_while_the_others_go_on(tmp_path
     stuck = by_outlet["stuck"]
     assert {r.finish_reason for r in stuck[:2]} == {"timeout"}
     assert all(2.5 <= (r.finished_at - r.started_at).total_seconds() < 20 for r in stuck[:2])
-    for name in ("a", "b", "c"):  # polled every 2 s the whole time
-        assert len(by_outlet[name]) >= 4 and {r.finish_reason for r in by_outlet[name]} == {"finished"}
+    for name in ("a", "b", "c"):  # polled every 2 s the whole time (a crawl running at the stop ends as `shutdown`)
+        reasons = [r.finish_reason for r in by_outlet[name]]
+        assert reasons.count("finished") >= 4 and set(reasons) <= {"finished", "shutdown"}
     assert "cancelling outlet:stuck (timeout)" in log.read_text()
 
 
@@ -187,7 +188,7 @@ def test_a_killed_engine_is_replaced_and_nothing_is_lost(tmp_path: Path, farm: F
     text = log.read_text()
     assert f"crawl engine {engine} replaced by" in text
     for rows in runs(database_url).values():  # a poll the dead engine held is recorded, not lost
-        assert {r.finish_reason for r in rows} <= {"finished", "worker_failed"}
+        assert {r.finish_reason for r in rows} <= {"finished", "worker_failed", "shutdown"}
 
 
 def test_the_engine_dies_with_its_killed_daemon(tmp_path: Path, farm: Farm) -> None:
