@@ -2,23 +2,35 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import feedparser
 import lxml.html
+from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.linkfilter import LinkFilter
-from crawler.urls import normalize_url, same_site
+from crawler.urls import is_amp_param, is_tracking_param, normalize_url, same_site
 
 # Paths that are navigation, not articles: tag, author, topic and media pages, search, accounts.
 DEFAULT_DENY = re.compile(
     r"/(tags?|topics?|authors?|category|categories|section|sections|search|login|signin|register|"
     r"subscribe|subscription|account|video|videos|photos?|gallery|galleries|podcasts?|newsletters?|"
-    r"about|contact|privacy|terms|cookies?|feed|rss|sitemap)(/|$)|"
+    r"about|contact|privacy|terms|cookies?|feed|rss|sitemap)(/|$|\.(php|aspx?|jsp|cgi|html?)$)|"
     r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|css|js|xml)$",
     re.IGNORECASE,
+)
+# Query parameters that make a page a listing (search, tag, category, pagination), not one article.
+LISTING_PARAMS = frozenset({"q", "query", "s", "search", "tag", "tags", "cat", "category", "page", "paged", "sort", "order", "author"})
+LISTING_VIEWS = frozenset({"category", "categories", "section", "sections", "tag", "tags", "archive", "featured", "frontpage", "search", "author", "list", "blog"})
+# Query parameters that name one item: `?p=4711`, `?id=5`, `?cid=101`, `?articleid=…`, `?news_id=…`.
+# Other names ending in "id" count too, except those below (a category, a tag, a user, a session).
+IDENTITY_PARAMS = frozenset({"id", "p", "a", "n", "cid", "aid", "nid", "pid", "article", "story", "news", "item", "post", "doc", "entry"})
+NOT_IDENTITY_PARAMS = frozenset(
+    {"catid", "cat_id", "categoryid", "category_id", "tagid", "tag_id", "sectionid", "section_id", "authorid",
+     "author_id", "userid", "user_id", "uid", "sid", "sessionid", "session_id", "phpsessid", "jsessionid"}
 )
 BOILERPLATE_CONTAINERS = (
     "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside "
@@ -36,16 +48,27 @@ class SitemapLinks:
     sitemaps: list[str] = field(default_factory=list)
 
 
-def feed_links(body: bytes, base_url: str) -> list[str]:
-    """Entry links of an RSS 0.9x/1.0/2.0 or Atom feed, in feed order."""
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+def feed_links(body: bytes, base_url: str, headers: Mapping[str, str] | None = None) -> list[str]:
+    """Entry links of an RSS 0.9x/1.0/2.0 or Atom feed, in feed order; [] for a readable feed with no entries.
+
+    `headers` are the response's own (lower-case names), or None. A feed is judged by what was
+    parsed, whatever its Content-Type: feedparser's complaints about the media type or the charset
+    do not make a readable feed unreadable, and an empty feed is a quiet one, not a broken one.
+    """
+    parsed = feedparser.parse(body, response_headers=dict(headers) if headers else None)
     links: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or _url_or_none(entry.get("id"))
         if link:
             links.append(urljoin(base_url, link.strip()))
-    if parsed.bozo and not links:  # broken XML that yielded nothing usable (recovered entries are kept)
-        raise DiscoveryError(f"not a readable feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}")
+    if links:  # recovered entries of broken XML are kept
+        return links
+    problem = parsed.get("bozo_exception") if parsed.bozo else None
+    if not parsed.get("version"):
+        detail = f"{type(problem).__name__}: {problem}" if problem else "no RSS or Atom root element"
+        raise DiscoveryError(f"not a readable feed: {detail}")
+    if problem is not None and not isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe):
+        raise DiscoveryError(f"not a readable feed: {type(problem).__name__}: {problem}")
     return links
 
 
@@ -63,7 +86,29 @@ def sitemap_links(body: bytes, base_url: str) -> SitemapLinks:
         loc = (entry.get("loc") or "").strip()
         if loc:
             target.append(urljoin(base_url, loc))
+    if not target:  # an empty urlset is a quiet sitemap, but only if it is a whole document
+        problem = _xml_problem(body)
+        if problem:
+            raise DiscoveryError(f"not a readable sitemap: {problem}")
     return result
+
+
+def _xml_problem(body: bytes) -> str | None:
+    """Why the bytes are not a whole XML document (truncated, not XML), or None.
+
+    Entities are never expanded nor loaded; entity trouble alone (undefined, or refused as a
+    billion-laughs amplification) leaves the document readable: it was parsed, without them.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, recover=False)
+    try:
+        etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        if not parser.error_log:
+            return str(exc)
+        structural = [e for e in parser.error_log if "ENTITY" not in e.type_name and e.type_name != "ERR_RESOURCE_LIMIT"]
+        if structural:
+            return f"{structural[0].message.strip()} (line {structural[0].line})"
+    return None
 
 
 def page_links(html: str, base_url: str, links_filter: LinkFilter | None = None) -> list[str]:
@@ -90,12 +135,17 @@ def page_links(html: str, base_url: str, links_filter: LinkFilter | None = None)
 
 
 def looks_like_article(url: str, base_url: str, base_path: str = "") -> bool:
+    """A same-site link that names one article: by its path (`/2023/05/raid-on-border.html`) or by
+    its query (`/news.php?cid=101`, `/?p=4711`), and not a navigation, tag, search or listing page."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not same_site(url, base_url):
         return False
     path = parts.path
     if DEFAULT_DENY.search(path):
         return False
+    query = _query_identity(parts.query) if parts.query else None
+    if query is not None:
+        return query and normalize_url(url) != normalize_url(base_url)
     stripped = path.rstrip("/")
     if not stripped or stripped == base_path or base_path.startswith(stripped + "/"):
         return False  # the section page itself, or one of its parents
@@ -103,6 +153,25 @@ def looks_like_article(url: str, base_url: str, base_path: str = "") -> bool:
     if last in ("index.html", "index.htm", "index.php"):
         return False
     return "-" in last or "_" in last or any(ch.isdigit() for ch in last) or last.endswith((".html", ".htm"))
+
+
+def _query_identity(query: str) -> bool | None:
+    """True: the query names one item; False: it makes a listing; None: it says nothing either way."""
+    params = [
+        (name.lower(), value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if not is_tracking_param(name) and not is_amp_param(name, value)
+    ]
+    if not params:
+        return None
+    for name, value in params:
+        if name in LISTING_PARAMS or (name in ("view", "layout") and value.lower() in LISTING_VIEWS):
+            return False
+    for name, value in params:
+        named = name in IDENTITY_PARAMS or (name not in NOT_IDENTITY_PARAMS and name.endswith("id") and len(name) > 2)
+        if named and value.strip():
+            return True
+    return None
 
 
 def _url_or_none(value: str | None) -> str | None:

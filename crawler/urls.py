@@ -9,13 +9,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
+# Only parameters known to track a click or a campaign are removed; anything else may name content
+# (`news.php?cid=101`, `?src=…`, `?from=…`, `?ref=…`), and the page's canonical URL folds real variants.
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "at_")  # Google/Matomo/Piwik/HubSpot ads/AT Internet campaigns
 TRACKING_NAMES = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "igshid", "mc_cid", "mc_eid",
-        "_ga", "_gl", "_hsenc", "_hsmi", "cmpid", "ocid", "ref", "ref_src", "ref_url", "s_cid", "share",
-        "smid", "sr_share", "ito", "xtor", "ns_campaign", "ns_mchannel", "ns_source", "ns_linkname",
-        "__twitter_impression", "rss", "from", "via", "spm", "cid", "src",
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "ysclid", "twclid", "ttclid",
+        "li_fat_id", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp",
+        "_openstat", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv", "s_cid", "ocid", "cmpid", "xtor",
+        "smid", "sr_share", "ref_src", "ns_campaign", "ns_mchannel", "ns_source", "ns_linkname", "ns_fee",
+        "__twitter_impression",
     }
 )
 AMP_PARAMS = frozenset({"amp", "amp_js_v", "usqp", "amp_gsa", "amp_tf"})  # ?amp=1, and AMP-cache additions

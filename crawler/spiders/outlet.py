@@ -100,7 +100,7 @@ class OutletSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._not_modified(response):
-            yield from self._discovered(response, lambda: feed_links(response.body, response.url), "feed")
+            yield from self._discovered(response, lambda: feed_links(response.body, response.url, _feed_headers(response)), "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         depth = response.meta.get("sitemap_depth", 0)
@@ -251,6 +251,7 @@ class OutletSpider(scrapy.Spider):
             body=response.body,
             fetched_at=_now(),
             via=response.meta.get("via", ""),
+            index_url=response.meta.get("index_url"),
         )
 
     # -- failures --------------------------------------------------------------------------------
@@ -265,6 +266,12 @@ class OutletSpider(scrapy.Spider):
             if request.meta.get("parent_url"):  # a child sitemap failed: read its index in full next time
                 self._incomplete.add(request.meta["parent_url"])
         self.record_error(failure_kind(failure), url, failure.getErrorMessage(), **failure_details(failure))
+
+    def archive_failed(self, item: FetchedPage, message: str) -> None:
+        """A fetched page could not be archived: record it, and read its index in full next time to retry it."""
+        if item.index_url:
+            self._incomplete.add(item.index_url)
+        self.record_error("archive_failed", item.url, message)
 
     def record_error(self, kind: str, url: str, message: str, **extra: str) -> None:
         """Count an error by kind and keep the first 100 for crawl_runs.errors (`extra`: e.g. retry_after)."""
@@ -283,6 +290,17 @@ class OutletSpider(scrapy.Spider):
                 record_index_fetch(session, self.outlet.name, fetch)
             for parent, children in self._children.items():
                 forget_child_sitemaps(session, self.outlet.name, parent, keep=children)
+
+
+def _feed_headers(response: Response) -> dict[str, str]:
+    """The response's own Content-Type and Content-Language for feedparser (none it did not send),
+    and its URL as Content-Location, the base for relative links."""
+    headers = {"content-location": response.url}
+    for name in ("Content-Type", "Content-Language"):
+        value = _text(response.headers.get(name.encode("ascii")))
+        if value:
+            headers[name.lower()] = value
+    return headers
 
 
 def _text(value: bytes | None) -> str | None:
