@@ -28,6 +28,7 @@ RECORDED_STATS = (
     "downloader/response_status_count/410",
     "item_scraped_count",
     "item_dropped_count",
+    "urllength/request_ignored_count",
 )
 
 
