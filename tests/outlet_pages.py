@@ -1,7 +1,10 @@
 """Small outlet pages written for the intake tests: articles, feeds, sitemaps, section pages."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 FERRY = (
     "The harbour authority in Kessel Bay said on Tuesday that both ferries would stay in port until the storm "
@@ -62,3 +65,27 @@ def section(links: list[str]) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Latest</title></head><body>'
         f'<header><nav><a href="/">Front page</a> <a href="/latest/">Latest</a></nav></header><main><ul>{anchors}</ul></main></body></html>'
     )
+
+
+def write_site(root: Path, files: dict[str, str]) -> None:
+    """Write pages into a SiteServer folder (`{base}` in them becomes the server's origin)."""
+    for path, body in files.items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body, encoding="utf-8")
+
+
+def serve(body: str, content_type: str | None) -> Callable[[BaseHTTPRequestHandler], bool]:
+    """A SiteServer route answering 200 with `body` ({base} filled in) and this Content-Type, or none at all."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> bool:
+        data = body.replace("{base}", f"http://{handler.headers.get('Host')}").encode("utf-8")
+        handler.send_response(200)
+        if content_type is not None:
+            handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        return True
+
+    return answer

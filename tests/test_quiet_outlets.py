@@ -2,7 +2,6 @@
 no links; feeds are read whatever their Content-Type; articles named by their query stay apart."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -14,14 +13,7 @@ from storage.crawlstate import outlet_state
 from storage.db import Database
 from storage.models import Article
 from tests.crawling import answered, crawl_once, last_run, write_outlets_config
-from tests.outlet_pages import BRIDGE, FERRY, article, atom, rss, section, sitemap
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for path, text in files.items():
-        target = root / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+from tests.outlet_pages import BRIDGE, FERRY, article, atom, rss, section, serve, sitemap, write_site
 
 
 def _articles(db: Database, outlet: str) -> list[Article]:
@@ -31,7 +23,7 @@ def _articles(db: Database, outlet: str) -> list[Article]:
 
 def test_empty_indexes_are_a_quiet_poll_then_the_first_story_is_archived(tmp_path: Path, database_url) -> None:
     root = tmp_path / "site"
-    _write(root, {"/feed.xml": rss([]), "/atom.xml": atom([]), "/news-sitemap.xml": sitemap([]), "/latest/index.html": section([])})
+    write_site(root, {"/feed.xml": rss([]), "/atom.xml": atom([]), "/news-sitemap.xml": sitemap([]), "/latest/index.html": section([])})
     with SiteServer(root) as site:
         outlet = {
             "name": "courier", "feeds": [site.url("/feed.xml"), site.url("/atom.xml")],
@@ -50,7 +42,7 @@ def test_empty_indexes_are_a_quiet_poll_then_the_first_story_is_archived(tmp_pat
                 assert state.last_success_at is not None
 
             # the story breaks: the feed lists it, and the next poll archives it
-            _write(root, {"/news/ferries-stay-in-port.html": article("Ferries stay in port as storm nears", FERRY),
+            write_site(root, {"/news/ferries-stay-in-port.html": article("Ferries stay in port as storm nears", FERRY),
                           "/feed.xml": rss(["{base}/news/ferries-stay-in-port.html"])})
             site.clear_log()
             crawl_once(config)
@@ -64,33 +56,16 @@ def test_empty_indexes_are_a_quiet_poll_then_the_first_story_is_archived(tmp_pat
             db.close()
 
 
-def _serve(body: str, content_type: str | None) -> Callable[[BaseHTTPRequestHandler], bool]:
-    """A route answering 200 with `body` ({base} filled in) and the given Content-Type, or none at all."""
-
-    def answer(handler: BaseHTTPRequestHandler) -> bool:
-        host = handler.headers.get("Host")
-        data = body.replace("{base}", f"http://{host}").encode("utf-8")
-        handler.send_response(200)
-        if content_type is not None:
-            handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-        return True
-
-    return answer
-
-
 def test_feeds_are_read_whatever_their_content_type(tmp_path: Path, database_url) -> None:
     root = tmp_path / "site"
     kinds = {"html": "text/html; charset=utf-8", "bare": None, "octet": "application/octet-stream", "atomhtml": "text/html"}
     pages = {f"/news/{kind}-ferries.html": article(f"Ferries stay in port ({kind} feed)", FERRY) for kind in kinds}
-    _write(root, pages)
+    write_site(root, pages)
     routes = {
-        f"/{kind}/feed": _serve((atom if kind == "atomhtml" else rss)([f"{{base}}/news/{kind}-ferries.html"]), content_type)
+        f"/{kind}/feed": serve((atom if kind == "atomhtml" else rss)([f"{{base}}/news/{kind}-ferries.html"]), content_type)
         for kind, content_type in kinds.items()
     }
-    routes["/empty/feed"] = _serve(rss([]), None)  # an empty feed without a Content-Type is quiet too
+    routes["/empty/feed"] = serve(rss([]), None)  # an empty feed without a Content-Type is quiet too
     with SiteServer(root, routes) as site:
         outlets = [{"name": kind, "feeds": [site.url(f"/{kind}/feed")]} for kind in [*kinds, "empty"]]
         config = write_outlets_config(tmp_path, database_url, outlets)
@@ -120,11 +95,11 @@ def test_articles_named_by_their_query_are_told_apart(tmp_path: Path, database_u
             return True
         title, paragraphs = stories[cid]
         host = handler.headers.get("Host")
-        return _serve(article(title, paragraphs, canonical=f"http://{host}/news.php?cid={cid}"), "text/html; charset=utf-8")(handler)
+        return serve(article(title, paragraphs, canonical=f"http://{host}/news.php?cid={cid}"), "text/html; charset=utf-8")(handler)
 
     root = tmp_path / "site"
     front = section(["/news.php?cid=101", "/news.php?cid=102", "/news.php?page=2", "/search.php?q=ferry", "/?cat=4"])
-    _write(root, {"/index.html": front, "/feed.xml": rss(["{base}/news.php?cid=101&utm_source=rss&fbclid=abc"])})
+    write_site(root, {"/index.html": front, "/feed.xml": rss(["{base}/news.php?cid=101&utm_source=rss&fbclid=abc"])})
     with SiteServer(root, {"/news.php": news_php}) as site:
         outlet = {"name": "courier", "pages": [site.url("/")], "feeds": [site.url("/feed.xml")]}
         config = write_outlets_config(tmp_path, database_url, [outlet])
