@@ -2,6 +2,7 @@
 a dropped page is logged by URL and reason, never by its body. Real crawls, SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -13,26 +14,26 @@ from storage.models import Article, FetchState
 from tests.crawling import answered, crawl_once, last_run, write_outlets_config
 from tests.outlet_pages import BRIDGE, FERRY, article, rss, serve, write_site
 
-REFUSE_SQLITE = """CREATE TRIGGER refuse_bridge BEFORE INSERT ON articles
-WHEN NEW.canonical_url LIKE '%bridge-reopens%' BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"""
-REFUSE_POSTGRES = (
-    """CREATE FUNCTION refuse_bridge() RETURNS trigger AS $$ BEGIN
-    IF NEW.canonical_url LIKE '%bridge-reopens%' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
-    RETURN NEW; END $$ LANGUAGE plpgsql""",
-    "CREATE TRIGGER refuse_bridge BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION refuse_bridge()",
-)
+URL_COLUMN = {"articles": "canonical_url", "revisions": "fetched_url"}
 
 
-def _refuse_bridge(db: Database, on: bool) -> None:
-    """A real database that refuses one article: a trigger raising for its URL (installed, or removed)."""
+def _refuse_bridge(db: Database, on: bool, table: str = "articles") -> None:
+    """A real database that refuses one article: a trigger raising on rows of its URL (installed, or removed)."""
+    column, name = URL_COLUMN[table], f"refuse_bridge_{table}"
     with db.engine.begin() as connection:
-        if db.dialect == "sqlite":
-            connection.execute(text(REFUSE_SQLITE if on else "DROP TRIGGER refuse_bridge"))
+        if db.dialect == "sqlite" and on:
+            connection.execute(text(
+                f"CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN NEW.{column} LIKE '%bridge-reopens%' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"))
+        elif db.dialect == "sqlite":
+            connection.execute(text(f"DROP TRIGGER {name}"))
         elif on:
-            for statement in REFUSE_POSTGRES:
-                connection.execute(text(statement))
+            connection.execute(text(
+                f"CREATE FUNCTION {name}() RETURNS trigger AS $$ BEGIN IF NEW.{column} LIKE '%bridge-reopens%' THEN "
+                "RAISE EXCEPTION 'refused by the test trigger'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
+            connection.execute(text(f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"))
         else:
-            connection.execute(text("DROP TRIGGER refuse_bridge ON articles"))
+            connection.execute(text(f"DROP TRIGGER {name} ON {table}"))
 
 
 def test_an_archive_failure_is_recorded_and_the_article_is_archived_next_poll(tmp_path: Path, database_url, capfd) -> None:
@@ -108,5 +109,40 @@ def test_odd_language_long_title_and_long_url_are_archived(tmp_path: Path, datab
             long, short = _titles(db) if _titles(db)[0].title == title else reversed(_titles(db))
             assert long.title == title and long.canonical_url == site.url(path) and long.language == "ru"
             assert short.language is None  # "Russian Federation" is not a language tag, and nothing else says
+        finally:
+            db.close()
+
+
+def test_a_revisit_that_cannot_be_archived_is_due_again_next_cycle(tmp_path: Path, database_url) -> None:
+    root = tmp_path / "site"
+    write_site(root, {"/news/bridge-reopens.html": article("Swing bridge reopens to cars", BRIDGE),
+                      "/feed.xml": rss(["{base}/news/bridge-reopens.html"])})
+    with SiteServer(root) as site:
+        config = write_outlets_config(tmp_path, database_url, [{"name": "courier", "feeds": [site.url("/feed.xml")]}])
+        db = Database(database_url)
+        try:
+            crawl_once(config)
+            edit = (*BRIDGE, "Update: the council said on Thursday that it would waive market fees on the east bank until the autumn.")
+            write_site(root, {"/news/bridge-reopens.html": article("Swing bridge reopens to cars", edit)})
+            due = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+            with db.session() as s:
+                s.scalars(select(Article)).one().next_revisit_at = due
+            _refuse_bridge(db, on=True, table="revisions")  # the edit's new revision is refused
+
+            crawl_once(config)
+            run = last_run(db, "courier")
+            assert run.stats["newswatch/revisits"] == 1
+            assert [(e["kind"], e["url"]) for e in run.errors] == [("archive_failed", site.url("/news/bridge-reopens.html"))]
+            with db.session() as s:
+                bridge = s.scalars(select(Article)).one()
+                assert bridge.revision_count == 1 and "waive market fees" not in bridge.text
+                assert bridge.next_revisit_at <= dt.datetime.now(dt.timezone.utc)  # due again, not 1h later
+
+            _refuse_bridge(db, on=False, table="revisions")
+            crawl_once(config)
+            assert last_run(db, "courier").stats["newswatch/articles_revised"] == 1
+            with db.session() as s:
+                bridge = s.scalars(select(Article)).one()
+                assert bridge.revision_count == 2 and "waive market fees" in bridge.text
         finally:
             db.close()
