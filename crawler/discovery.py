@@ -1,6 +1,7 @@
 """Article links from feeds, news sitemaps and section pages (pure functions on bytes)."""
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ def feed_links(body: bytes, base_url: str, headers: Mapping[str, str] | None = N
     parsed, whatever its Content-Type: feedparser's complaints about the media type or the charset
     do not make a readable feed unreadable, and an empty feed is a quiet one, not a broken one.
     """
-    parsed = feedparser.parse(body, response_headers=dict(headers) if headers else None)
+    parsed = feedparser.parse(body, response_headers=_feed_headers(body, headers))
     links: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or _url_or_none(entry.get("id"))
@@ -70,6 +71,31 @@ def feed_links(body: bytes, base_url: str, headers: Mapping[str, str] | None = N
     if problem is not None and not isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe):
         raise DiscoveryError(f"not a readable feed: {type(problem).__name__}: {problem}")
     return links
+
+
+def _feed_headers(body: bytes, headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The headers feedparser gets. A charset that the bytes contradict (a BOM, or valid non-ASCII
+    UTF-8) is left out of the Content-Type, as for pages (crawler/charset.py): a server-wide
+    `charset=windows-1251` must not garble a UTF-8 feed's links."""
+    if not headers:
+        return None
+    result = {name.lower(): value for name, value in headers.items()}
+    media_type, _, params = result.get("content-type", "").partition(";")
+    if "charset" in params.lower() and _self_evident_encoding(body):
+        result["content-type"] = media_type.strip()
+    return result
+
+
+def _self_evident_encoding(body: bytes) -> bool:
+    if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def sitemap_links(body: bytes, base_url: str) -> SitemapLinks:

@@ -174,3 +174,15 @@ def test_section_page_follows_query_articles_but_not_itself() -> None:
     assert page_links(html, BASE + "/news.php?section=world") == [
         BASE + "/news.php?cid=101", BASE + "/news.php?cid=102", BASE + "/news.php?cid=101&utm_source=front",
     ]
+
+
+def test_a_charset_header_the_feed_contradicts_does_not_garble_its_links() -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Лента</title>'
+        "<item><title>Рейд</title><link>http://news.example.org/новости/рейд-1.html</link></item></channel></rss>"
+    ).encode("utf-8")
+    for content_type in ("text/xml; charset=windows-1251", "text/html; charset=windows-1251", "application/rss+xml; charset=utf-8"):
+        assert feed_links(body, BASE + "/feed", {"content-type": content_type}) == ["http://news.example.org/новости/рейд-1.html"]
+    cp1251 = body.decode("utf-8").replace('encoding="utf-8"', 'encoding="windows-1251"').encode("cp1251")
+    for content_type in ("text/xml; charset=windows-1251", "text/xml"):
+        assert feed_links(cp1251, BASE + "/feed", {"content-type": content_type}) == ["http://news.example.org/новости/рейд-1.html"]
