@@ -5,7 +5,7 @@ import codecs
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import lxml.html
@@ -13,7 +13,7 @@ from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.linkfilter import LinkFilter
-from crawler.urls import is_amp_param, is_tracking_param, normalize_url, same_site
+from crawler.urls import normalize_url, query_names_item, same_site
 
 # Paths that are navigation, not articles: tag, author, topic and media pages, search, accounts.
 DEFAULT_DENY = re.compile(
@@ -22,16 +22,6 @@ DEFAULT_DENY = re.compile(
     r"about|contact|privacy|terms|cookies?|feed|rss|sitemap)(/|$|\.(php|aspx?|jsp|cgi|html?)$)|"
     r"\.(jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|css|js|xml)$",
     re.IGNORECASE,
-)
-# Query parameters that make a page a listing (search, tag, category, pagination), not one article.
-LISTING_PARAMS = frozenset({"q", "query", "s", "search", "tag", "tags", "cat", "category", "page", "paged", "sort", "order", "author"})
-LISTING_VIEWS = frozenset({"category", "categories", "section", "sections", "tag", "tags", "archive", "featured", "frontpage", "search", "author", "list", "blog"})
-# Query parameters that name one item: `?p=4711`, `?id=5`, `?cid=101`, `?articleid=…`, `?news_id=…`.
-# Other names ending in "id" count too, except those below (a category, a tag, a user, a session).
-IDENTITY_PARAMS = frozenset({"id", "p", "a", "n", "cid", "aid", "nid", "pid", "article", "story", "news", "item", "post", "doc", "entry"})
-NOT_IDENTITY_PARAMS = frozenset(
-    {"catid", "cat_id", "categoryid", "category_id", "tagid", "tag_id", "sectionid", "section_id", "authorid",
-     "author_id", "userid", "user_id", "uid", "sid", "sessionid", "session_id", "phpsessid", "jsessionid"}
 )
 BOILERPLATE_CONTAINERS = (
     "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside "
@@ -169,7 +159,7 @@ def looks_like_article(url: str, base_url: str, base_path: str = "") -> bool:
     path = parts.path
     if DEFAULT_DENY.search(path):
         return False
-    query = _query_identity(parts.query) if parts.query else None
+    query = query_names_item(parts.query) if parts.query else None
     if query is not None:
         return query and normalize_url(url) != normalize_url(base_url)
     stripped = path.rstrip("/")
@@ -179,25 +169,6 @@ def looks_like_article(url: str, base_url: str, base_path: str = "") -> bool:
     if last in ("index.html", "index.htm", "index.php"):
         return False
     return "-" in last or "_" in last or any(ch.isdigit() for ch in last) or last.endswith((".html", ".htm"))
-
-
-def _query_identity(query: str) -> bool | None:
-    """True: the query names one item; False: it makes a listing; None: it says nothing either way."""
-    params = [
-        (name.lower(), value)
-        for name, value in parse_qsl(query, keep_blank_values=True)
-        if not is_tracking_param(name) and not is_amp_param(name, value)
-    ]
-    if not params:
-        return None
-    for name, value in params:
-        if name in LISTING_PARAMS or (name in ("view", "layout") and value.lower() in LISTING_VIEWS):
-            return False
-    for name, value in params:
-        named = name in IDENTITY_PARAMS or (name not in NOT_IDENTITY_PARAMS and name.endswith("id") and len(name) > 2)
-        if named and value.strip():
-            return True
-    return None
 
 
 def _url_or_none(value: str | None) -> str | None:

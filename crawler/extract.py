@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.charset import decode_page
 from crawler.timebox import TimeLimitExceeded, time_limit
-from crawler.urls import same_site
+from crawler.urls import canonical_fits, same_site
 
 MIN_TEXT_CHARS = 200
 LXML_MAX_DEPTH = 255  # libxml2's HTML parser drops what is nested deeper than this
@@ -142,12 +142,12 @@ def _first(tree: lxml.html.HtmlElement | None, xpaths: tuple[str, ...]) -> str |
 
 
 def _canonical(tree: lxml.html.HtmlElement | None, url: str) -> str | None:
-    """rel=canonical or og:url, only when it points to the same site as the fetched page."""
+    """rel=canonical or og:url, only when it points to the same site and fits the page (crawler.urls.canonical_fits)."""
     href = _first(tree, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
     if not href:
         return None
     absolute = urljoin(url, href)
-    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url):
+    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url) or not canonical_fits(absolute, url):
         return None
     return absolute
 

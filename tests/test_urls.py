@@ -83,3 +83,21 @@ def test_only_tracking_parameters_are_stripped(url: str, expected: str) -> None:
 
 def test_two_articles_told_apart_by_their_query_stay_two() -> None:
     assert normalize_url("http://example.org/news.php?cid=101") != normalize_url("http://example.org/news.php?cid=102")
+
+
+@pytest.mark.parametrize(
+    ("canonical", "fetched", "fits"),
+    [
+        ("http://example.org/2023/05/ferries.html", "http://example.org/2023/05/ferries.html?ref=home", True),
+        ("http://example.org/2023/05/ferries/", "http://example.org/?p=4711", True),  # WordPress: ?p= to its permalink
+        ("http://example.org/news.php?cid=101", "http://example.org/news.php?cid=101&from=front", True),
+        ("http://example.org/news.php", "http://example.org/news.php?cid=101", False),  # one canonical for every article
+        ("http://example.org/", "http://example.org/2023/05/ferries.html", False),  # the front page
+        ("http://example.org/", "http://example.org/?p=4711", False),
+        ("http://example.org/", "http://example.org/", True),
+    ],
+)
+def test_canonical_fits(canonical: str, fetched: str, fits: bool) -> None:
+    from crawler.urls import canonical_fits
+
+    assert canonical_fits(canonical, fetched) is fits

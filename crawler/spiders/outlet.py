@@ -101,7 +101,7 @@ class OutletSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._not_modified(response):
-            yield from self._discovered(response, lambda: feed_links(response.body, response.url, _feed_headers(response)), "feed")
+            yield from self._discovered(response, lambda: feed_links(response.body, response.url, _response_headers(response)), "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         depth = response.meta.get("sitemap_depth", 0)
@@ -302,7 +302,7 @@ class OutletSpider(scrapy.Spider):
                 forget_child_sitemaps(session, self.outlet.name, parent, keep=children)
 
 
-def _feed_headers(response: Response) -> dict[str, str]:
+def _response_headers(response: Response) -> dict[str, str]:
     """The response's own Content-Type and Content-Language for feedparser (none it did not send),
     and its URL as Content-Location, the base for relative links."""
     headers = {"content-location": response.url}
