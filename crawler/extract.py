@@ -13,11 +13,12 @@ from lxml import etree
 
 from crawler.charset import decode_page
 from crawler.timebox import TimeLimitExceeded, time_limit
-from crawler.urls import same_site
+from crawler.urls import canonical_fits, same_site
 
 MIN_TEXT_CHARS = 200
 LXML_MAX_DEPTH = 255  # libxml2's HTML parser drops what is nested deeper than this
 WHITESPACE = re.compile(r"\s+")
+LANGUAGE_SUBTAG = re.compile(r"[a-z]{2,3}")  # ISO 639-1/-2/-3 primary subtag
 PUBLISHED_XPATHS = (
     "//meta[@property='article:published_time']/@content",
     "//meta[@name='article:published_time']/@content",
@@ -107,7 +108,7 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedArticl
         title=(doc.title or "").strip() or None,
         authors=_authors(doc.author),
         published=_published(tree) or _parse_datetime(doc.date),
-        language=_language(tree) or doc.language,
+        language=_language(tree) or language_code(doc.language),
         site_name=(doc.sitename or "").strip() or None,
         canonical_url=_canonical(tree, url),
     )
@@ -141,21 +142,31 @@ def _first(tree: lxml.html.HtmlElement | None, xpaths: tuple[str, ...]) -> str |
 
 
 def _canonical(tree: lxml.html.HtmlElement | None, url: str) -> str | None:
-    """rel=canonical or og:url, only when it points to the same site as the fetched page."""
+    """rel=canonical or og:url, only when it points to the same site and fits the page (crawler.urls.canonical_fits)."""
     href = _first(tree, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
     if not href:
         return None
     absolute = urljoin(url, href)
-    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url):
+    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url) or not canonical_fits(absolute, url):
         return None
     return absolute
 
 
 def _language(tree: lxml.html.HtmlElement | None) -> str | None:
-    value = _first(tree, ("/html/@lang", "//meta[@http-equiv='content-language']/@content", "//meta[@property='og:locale']/@content"))
+    for xpath in ("/html/@lang", "//meta[@http-equiv='content-language']/@content", "//meta[@property='og:locale']/@content"):
+        code = language_code(_first(tree, (xpath,)))
+        if code:
+            return code
+    return None
+
+
+def language_code(value: str | None) -> str | None:
+    """The primary language subtag of a tag (`en-GB`, `ru_RU`, `UK` → `en`, `ru`, `uk`); None for what is
+    not a language tag (`Russian Federation`, `english`, `*`)."""
     if not value:
         return None
-    return re.split(r"[-_]", value)[0].lower() or None
+    primary = re.split(r"[-_,;\s]", value.strip(), maxsplit=1)[0].lower()
+    return primary if LANGUAGE_SUBTAG.fullmatch(primary) else None
 
 
 def _published(tree: lxml.html.HtmlElement | None) -> dt.datetime | None:

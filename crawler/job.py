@@ -29,7 +29,10 @@ class CrawlSettings(BaseModel):
     timeout: Duration = Field(default=dt.timedelta(seconds=20), description="connect + read time per request")
     max_page_bytes: int = Field(default=5 * MIB, ge=64 * 1024, le=100 * MIB)
     cycle_timeout: Duration = Field(default=dt.timedelta(minutes=15), description="a crawl run is killed after this")
-    backoff_max: Duration = Field(default=dt.timedelta(hours=24), description="longest pause for an outlet that keeps failing")
+    backoff_max: Duration = Field(
+        default=dt.timedelta(hours=1),
+        description="longest pause for an outlet that keeps failing (never shorter than the outlet's own `every`)",
+    )
 
     @field_validator("contact")
     @classmethod

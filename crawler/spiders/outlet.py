@@ -24,7 +24,7 @@ from crawler.outlets import Outlet
 from crawler.schedule import index_request_headers, next_revisit
 from crawler.store import database
 from crawler.urls import normalize_url
-from storage.archive import known_urls
+from storage.archive import describe_failure, known_urls
 from storage.crawlstate import (
     IndexFetch,
     Validators,
@@ -60,6 +60,7 @@ class OutletSpider(scrapy.Spider):
         self._incomplete: set[str] = set()  # indexes with links left unfetched: ask for them in full next time
         self._pending: Counter[str] = Counter()  # article requests not yet answered, by index
         self._children: dict[str, list[str]] = {}  # sitemap index read in full -> the sitemaps it lists
+        self._revisited: dict[str, int] = {}  # page URL of a revisit -> its article, to retry it if archiving fails
 
     @property
     def db(self):
@@ -100,7 +101,7 @@ class OutletSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._not_modified(response):
-            yield from self._discovered(response, lambda: feed_links(response.body, response.url), "feed")
+            yield from self._discovered(response, lambda: feed_links(response.body, response.url, _response_headers(response)), "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         depth = response.meta.get("sitemap_depth", 0)
@@ -225,6 +226,7 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newswatch/articles_removed")
             return
         self._schedule_next_revisit(response.meta)
+        self._revisited[response.url] = article_id
         yield from self.parse_article(response)
 
     def on_revisit_error(self, failure: Failure) -> None:
@@ -251,6 +253,7 @@ class OutletSpider(scrapy.Spider):
             body=response.body,
             fetched_at=_now(),
             via=response.meta.get("via", ""),
+            index_url=response.meta.get("index_url"),
         )
 
     # -- failures --------------------------------------------------------------------------------
@@ -265,6 +268,20 @@ class OutletSpider(scrapy.Spider):
             if request.meta.get("parent_url"):  # a child sitemap failed: read its index in full next time
                 self._incomplete.add(request.meta["parent_url"])
         self.record_error(failure_kind(failure), url, failure.getErrorMessage(), **failure_details(failure))
+
+    def archive_failed(self, item: FetchedPage, message: str) -> None:
+        """A fetched page could not be archived: record it, and retry it next cycle (its index is read in
+        full; a revisit is due again at once)."""
+        self.record_error("archive_failed", item.url, message)
+        if item.index_url:
+            self._incomplete.add(item.index_url)
+        article_id = self._revisited.get(item.url)
+        if article_id is not None:
+            try:
+                with self.db.session() as session:
+                    set_next_revisit(session, article_id, _now())
+            except Exception as exc:  # the database may be what failed: the error above is on record anyway
+                self.logger.warning("revisit of %s not rescheduled: %s", item.url, describe_failure(exc))
 
     def record_error(self, kind: str, url: str, message: str, **extra: str) -> None:
         """Count an error by kind and keep the first 100 for crawl_runs.errors (`extra`: e.g. retry_after)."""
@@ -283,6 +300,17 @@ class OutletSpider(scrapy.Spider):
                 record_index_fetch(session, self.outlet.name, fetch)
             for parent, children in self._children.items():
                 forget_child_sitemaps(session, self.outlet.name, parent, keep=children)
+
+
+def _response_headers(response: Response) -> dict[str, str]:
+    """The response's own Content-Type and Content-Language for feedparser (none it did not send),
+    and its URL as Content-Location, the base for relative links."""
+    headers = {"content-location": response.url}
+    for name in ("Content-Type", "Content-Language"):
+        value = _text(response.headers.get(name.encode("ascii")))
+        if value:
+            headers[name.lower()] = value
+    return headers
 
 
 def _text(value: bytes | None) -> str | None:
