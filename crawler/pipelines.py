@@ -53,7 +53,9 @@ class ArchivePipeline:
     def process_item(self, item: FetchedPage) -> FetchedPage:
         spider = self.crawler.spider
         try:
-            extracted = extract_article(item.body, item.url, item.content_type, self.extract_timeout)
+            extracted = extract_article(
+                item.body, item.url, item.content_type, self.extract_timeout, exclude=spider.outlet.exclude, via=item.via
+            )
         except NotAnArticle as exc:  # also ExtractTimeout and HtmlTooDeep, each with its own kind
             spider.record_error(exc.kind, item.url, str(exc))
             raise DropItem(f"not an article: {exc}") from None
