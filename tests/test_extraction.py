@@ -41,7 +41,7 @@ def test_canonical_on_another_site_is_ignored() -> None:
 
 def test_page_with_no_text_at_all_is_not_an_article() -> None:
     with pytest.raises(NotAnArticle, match="no text at all"):
-        extract_article(b"<html><body><nav><a href='/'>Home</a></nav></body></html>", BASE + "/x.html")
+        extract_article(b"<html><head><script>var x = 1;</script></head><body><div><img src='/a.png'></div></body></html>", BASE + "/x.html")
 
 
 def test_short_text_is_an_article_however_short() -> None:
