@@ -39,6 +39,8 @@ class ExtractedArticle:
     site_name: str | None = None
     canonical_url: str | None = None
     source: str = "trafilatura"  # where the text came from: trafilatura, json-ld, article or description
+    excluded_by_outlet: int = 0  # elements removed before extraction by the outlet's `exclude` selectors
+    excluded_by_default: int = 0  # comment and related-content containers removed by the defaults
 
     @property
     def content_hash(self) -> str:
@@ -99,7 +101,9 @@ def _extract(body: bytes, url: str, content_type: str | None, exclude: tuple[str
     if reason:
         raise NotAnArticle(reason)
     published, language, canonical = _published(tree), _language(tree), _canonical(tree, url)
-    if tree is not None and remove_excluded(tree, exclude):
+    by_outlet = remove_excluded(tree, exclude, defaults=False) if tree is not None else 0
+    by_default = remove_excluded(tree) if tree is not None else 0
+    if by_outlet or by_default:
         html = lxml.html.tostring(tree, encoding="unicode")
     doc = trafilatura.bare_extraction(
         html,
@@ -126,6 +130,8 @@ def _extract(body: bytes, url: str, content_type: str | None, exclude: tuple[str
         site_name=((doc.sitename or "").strip() or None) if doc is not None else None,
         canonical_url=canonical,
         source=source,
+        excluded_by_outlet=by_outlet,
+        excluded_by_default=by_default,
     )
 
 
