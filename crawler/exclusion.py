@@ -32,7 +32,7 @@ CONTAINER_WORDS = frozenset({
     "text", "icons", "icon", "nav", "feed", "teaser", "teasers", "card", "cards", "grid", "carousel", "slider",
     "rail", "unit", "zone", "region", "placeholder", "embed", "frame", "root", "app", "top", "bottom", "entry",
     "entries", "page", "js", "c", "l", "m", "o", "u", "wp", "v", "sidebar", "component", "components", "label",
-    "cta", "signup", "sign", "up", "subscribe", "field", "fields", "social",
+    "cta", "signup", "sign", "up", "subscribe", "field", "fields", "social", "reader", "readers", "user", "users",
 })
 CONTENT_WORDS = frozenset({"entry", "content", "article", "story", "post", "body", "text", "main", "single", "full"})
 NEVER_REMOVED = frozenset({"html", "body", "main"})

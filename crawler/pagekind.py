@@ -36,15 +36,19 @@ MAX_JSONLD_BYTES = 2 * 1024 * 1024
 @dataclass(frozen=True)
 class PageSignals:
     og_type: str = ""
-    jsonld_types: frozenset[str] = frozenset()  # lower case, without a schema.org prefix
+    jsonld_types: frozenset[str] = frozenset()  # as written, without a schema.org prefix
     jsonld_body: str = ""  # the longest JSON-LD articleBody
     description: str = ""  # og:description, else meta description
     title: str = ""  # og:title, else <title>
     article_markup: bool = False  # <article>, itemprop=articleBody or article:published_time
 
     @property
+    def types_lower(self) -> frozenset[str]:
+        return frozenset(t.lower() for t in self.jsonld_types)
+
+    @property
     def declares_article(self) -> bool:
-        return bool(self.jsonld_types & ARTICLE_TYPES) or self.article_markup
+        return bool(self.types_lower & ARTICLE_TYPES) or self.article_markup
 
 
 def read_signals(tree: lxml.html.HtmlElement | None) -> PageSignals:
@@ -71,9 +75,9 @@ def read_signals(tree: lxml.html.HtmlElement | None) -> PageSignals:
 
 def not_an_article(signals: PageSignals, via: str) -> str | None:
     """Why the page is not an article, or None. `via`: where its link came from (feed, sitemap, page, revisit)."""
-    declared = signals.jsonld_types & NON_ARTICLE_TYPES
-    if declared and not signals.jsonld_types & ARTICLE_TYPES:
-        return f"the page declares itself a {', '.join(sorted(declared))} (JSON-LD @type) and no article"
+    declared = sorted(t for t in signals.jsonld_types if t.lower() in NON_ARTICLE_TYPES)
+    if declared and not signals.types_lower & ARTICLE_TYPES:
+        return f"the page declares itself a {', '.join(declared)} (JSON-LD @type) and no article"
     og = signals.og_type
     if og and (og in NON_ARTICLE_OG or og.startswith(NON_ARTICLE_OG_PREFIXES)) and not signals.declares_article:
         return f"og:type {og!r} and no article markup"
@@ -130,7 +134,7 @@ def _jsonld_nodes(text: str) -> Iterator[dict]:
 def _type_names(value: object) -> Iterator[str]:
     for name in value if isinstance(value, list) else [value]:
         if isinstance(name, str) and name:
-            yield re.split(r"[/:#]", name)[-1].lower()
+            yield re.split(r"[/:#]", name)[-1]
 
 
 def _meta(tree: lxml.html.HtmlElement, attribute: str, name: str) -> str:
