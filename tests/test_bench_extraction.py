@@ -55,10 +55,10 @@ def test_bench_crawls_the_corpus_and_prints_both_scores(corpus: Path) -> None:
     assert all(key in done.stdout for key in BODIES)  # --per-page
 
 
-def test_scoring_follows_the_benchmark() -> None:
+def test_scoring_follows_the_benchmark(monkeypatch) -> None:
     spec = importlib.util.spec_from_file_location("bench_extraction", ROOT / "bench" / "extraction.py")
     bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # dataclasses look their module up there
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # dataclasses look their module up there
     spec.loader.exec_module(bench)
     truth = {"a": "one two three four five six", "b": "alpha beta gamma delta epsilon"}
     perfect, _ = bench.score(truth, dict(truth))
