@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from crawler.charset import decode_page
 from crawler.exclusion import remove_excluded
@@ -135,7 +136,7 @@ def _extract(body: bytes, url: str, content_type: str | None, exclude: tuple[str
     )
 
 
-def _title(doc, signals: PageSignals) -> str | None:
+def _title(doc: Document | None, signals: PageSignals) -> str | None:
     title = (doc.title or "").strip() if doc is not None else ""
     return title or signals.title or None
 
