@@ -54,10 +54,15 @@ class ArchivePipeline:
     def process_item(self, item: FetchedPage) -> FetchedPage:
         spider = self.crawler.spider
         try:
-            extracted = extract_article(item.body, item.url, item.content_type, self.extract_timeout)
+            extracted = extract_article(
+                item.body, item.url, item.content_type, self.extract_timeout, exclude=spider.outlet.exclude, via=item.via
+            )
         except NotAnArticle as exc:  # also ExtractTimeout and HtmlTooDeep, each with its own kind
             spider.record_error(exc.kind, item.url, str(exc))
             raise DropItem(f"not an article: {exc}") from None
+        except Exception as exc:  # a page that breaks the extractor is recorded, never lost silently
+            spider.record_error("extract_failed", item.url, f"{type(exc).__name__}: {exc}")
+            raise DropItem(f"extraction failed: {type(exc).__name__}") from None
         canonical = normalize_url(extracted.canonical_url or item.url)
         page = ArchivedPage(
             outlet=item.outlet,

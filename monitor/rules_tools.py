@@ -23,6 +23,14 @@ from storage.outbox import record_story_matches
 from storage.stories import place_article
 
 
+TEXT_PREVIEW_CHARS = 600
+TEXT_SOURCES = {
+    "json-ld": "the page's JSON-LD articleBody (trafilatura found no main text)",
+    "article": "the page's <article> element (trafilatura found no main text)",
+    "description": "the page's og:description or meta description (no main text, no <article>, no JSON-LD body)",
+}
+
+
 class TargetError(Exception):
     """The URL, file or article to test could not be read."""
 
@@ -53,13 +61,13 @@ def outlet_for(config: Config, url: str) -> str:
 
 
 def document_for(config: Config, target: str, outlet: str | None = None) -> tuple[Document, str]:
-    """The document behind a URL, an HTML file or an archived article id, and a line that says what it is."""
+    """The document behind a URL, an HTML file or an archived article id, and what it is (with what extraction removed)."""
     if target.startswith(("http://", "https://")):
         body, content_type = fetch(target, config)
-        return _extracted(body, target, content_type, outlet if outlet is not None else outlet_for(config, target)), target
+        return _extracted(config, body, target, content_type, outlet if outlet is not None else outlet_for(config, target), target)
     path = Path(target)
     if path.is_file():
-        return _extracted(path.read_bytes(), path.resolve().as_uri(), None, outlet or ""), str(path)
+        return _extracted(config, path.read_bytes(), path.resolve().as_uri(), None, outlet or "", str(path))
     if target.isdigit():
         db = Database(config.database_url)
         try:
@@ -75,15 +83,31 @@ def document_for(config: Config, target: str, outlet: str | None = None) -> tupl
     raise TargetError(f"{target}: not an http(s) URL, an existing file or an article id")
 
 
-def _extracted(body: bytes, url: str, content_type: str | None, outlet: str) -> Document:
+def _extracted(config: Config, body: bytes, url: str, content_type: str | None, outlet: str, described: str) -> tuple[Document, str]:
+    """Extract as the crawl would for this outlet (its `exclude` selectors and the defaults)."""
+    settings = config.outlet(outlet) if outlet else None
+    selectors = settings.exclude if settings is not None else []
     try:
-        article = extract_article(body, url, content_type)
+        article = extract_article(body, url, content_type, exclude=selectors)
     except NotAnArticle as exc:
-        raise TargetError(f"{url}: {exc}") from None
-    return Document(
+        raise TargetError(f"{url}: not an article: {exc}") from None
+    document = Document(
         title=article.title or "", text=article.text, url=article.canonical_url or url,
         authors=tuple(article.authors), outlet=outlet, language=article.language or "",
     )
+    removed = (f"Removed before extraction: {article.excluded_by_outlet} element(s) by the outlet's `exclude`, "
+               f"{article.excluded_by_default} comment/related container(s) by the defaults")
+    if article.source in TEXT_SOURCES:
+        removed += f"\nText from {TEXT_SOURCES[article.source]}"
+    return document, f"{described}\n{removed}"
+
+
+def text_section(text: str, show_all: bool) -> str:
+    """The text that is matched (the title is matched too), shortened unless `show_all`."""
+    if show_all or len(text) <= TEXT_PREVIEW_CHARS:
+        return f"Text matched ({len(text)} characters):\n{text}\n"
+    return (f"Text matched ({len(text)} characters; the first {TEXT_PREVIEW_CHARS}, --show-text prints all):\n"
+            f"{text[:TEXT_PREVIEW_CHARS].rstrip()} …\n")
 
 
 def explain(matcher: Matcher, document: Document, only: list[str] | None = None) -> str:
@@ -112,7 +136,7 @@ def describe_hit(hit: Hit) -> str:
     return f"{what}{hit.alias!r}{via} found «{hit.found}» in {hit.field}, word {hit.word + 1}, characters {hit.start}-{hit.end}"
 
 
-def run_rules_test(config: Config, target: str, only: list[str], outlet: str | None, out: TextIO) -> int:
+def run_rules_test(config: Config, target: str, only: list[str], outlet: str | None, out: TextIO, show_text: bool = False) -> int:
     rules = config.load_rules()
     unknown = [w for w in only if rules.watch(w) is None]
     if unknown:
@@ -120,6 +144,7 @@ def run_rules_test(config: Config, target: str, only: list[str], outlet: str | N
     matcher = Matcher(rules)
     document, described = document_for(config, target, outlet)
     out.write(f"Testing {described}\n{explain(matcher, document, only)}\n")
+    out.write("\n" + text_section(document.text, show_text))
     return 0
 
 
@@ -239,7 +264,7 @@ def rules_command(config: Config, args) -> int:
 
     if args.rules_command == "test":
         try:
-            return run_rules_test(config, args.target, args.watch, args.outlet, sys.stdout)
+            return run_rules_test(config, args.target, args.watch, args.outlet, sys.stdout, show_text=args.show_text)
         except TargetError as exc:
             print(f"newswatch: {exc}", file=sys.stderr)
             return 1
