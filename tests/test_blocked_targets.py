@@ -208,3 +208,25 @@ def test_a_configured_url_on_a_private_address_is_crawled_as_before(tmp_path: Pa
         assert not [e for e in last_run(db, "own").errors if e["kind"] == "blocked_target"]
     finally:
         db.close()
+
+
+def test_behind_a_proxy_the_targets_name_is_checked_before_the_proxy_is_asked(tmp_path: Path, internal, monkeypatch) -> None:
+    """With `http_proxy` set the proxy connects, so newswatch resolves the target's name itself first."""
+    with ScriptedServer("outlet-and-proxy") as site:  # answers absolute-URI proxy requests from its own pages
+        site.answers["/feed.xml"] = xml(rss([site.base_url + OWN_STORIES[0], f"http://localhost:{internal.port}/by-name-2024"]))
+        site.answers[OWN_STORIES[0]] = html(story("Border crossing closed"))
+        monkeypatch.setenv("http_proxy", site.base_url)
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+        crawl_once(write_outlets_config(tmp_path, database_url, [{"name": "proxied", "feeds": [site.base_url + "/feed.xml"]}]))
+        asked = list(site.requests)
+    assert site.base_url + OWN_STORIES[0] in asked  # the crawl did go through the proxy
+    assert not [path for path in asked if "localhost" in path] and internal.requests == []
+    db = Database(database_url)
+    try:
+        [error] = [e for e in last_run(db, "proxied").errors if e["kind"] == "blocked_target"]
+    finally:
+        db.close()
+    assert error["url"] == f"http://localhost:{internal.port}/by-name-2024"
+    assert "localhost resolves to 127.0.0.1: not a public address (loopback)" in error["message"]
