@@ -3,7 +3,8 @@
 The check happens where the connection is made, on the addresses the name resolved to for this
 very connection (so a name that resolves to a private address, or changes its answer between
 checks as in DNS rebinding, is caught): refused addresses are dropped before any connection
-attempt, and the peer of the connection that was made is checked once more before a byte is sent.
+attempt, and the peer of the connection that was made is checked once more before the request is sent
+(over https the TLS handshake may have begun by then; the request itself never leaves).
 Scrapy's own DNS cache and resolver (`DNS_RESOLVER`) stay in place; they only supply the answers.
 
 Through an HTTP proxy (`proxy` meta, `http_proxy` environment) the proxy makes the connection, so

@@ -1,11 +1,20 @@
 """Loopback servers for the target-policy tests: an outlet that points inside, and the internal service it points at."""
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import ssl
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from monitor.sites import LoopbackServer
 
@@ -105,3 +114,28 @@ def urlset(links: list[str]) -> str:
 def sitemap_index(links: list[str]) -> str:
     maps = "".join(f"<sitemap><loc>{escape(link)}</loc></sitemap>" for link in links)
     return f"<?xml version='1.0' encoding='utf-8'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{maps}</sitemapindex>"
+
+
+def self_signed_context(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 and localhost."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def serve_tls(server: LoopbackServer, context: ssl.SSLContext) -> None:
+    """Make a not yet started LoopbackServer speak HTTPS (its base_url stays http://: use https_url)."""
+    server._server.socket = context.wrap_socket(server._server.socket, server_side=True)

@@ -15,7 +15,8 @@ from storage.db import Database
 from storage.models import Article, Revision
 from tests.crawling import crawl_once, last_run, write_outlets_config
 from tests.internal import (
-    SECRET, ScriptedServer, article_page, html, internal_service, redirect, rss, sitemap_index, urlset, xml,
+    SECRET, ScriptedServer, article_page, html, internal_service, redirect, rss, self_signed_context, serve_tls,
+    sitemap_index, urlset, xml,
 )
 
 OWN_STORIES = ("/news/border-crossing-2024.html", "/news/evacuation-buses-2024.html", "/news/shelling-report-2024.html")
@@ -230,3 +231,28 @@ def test_behind_a_proxy_the_targets_name_is_checked_before_the_proxy_is_asked(tm
         db.close()
     assert error["url"] == f"http://localhost:{internal.port}/by-name-2024"
     assert "localhost resolves to 127.0.0.1: not a public address (loopback)" in error["message"]
+
+
+def test_https_connections_are_checked_the_same_way(tmp_path: Path) -> None:
+    """Over TLS the checked endpoint sits under the TLS layer: own pages are fetched, a name resolving inside is not."""
+    context = self_signed_context(tmp_path)
+    site, inside = ScriptedServer("tls-outlet"), internal_service()
+    serve_tls(site, context)
+    serve_tls(inside, context)
+    with site, inside:
+        base = f"https://127.0.0.1:{site.port}"
+        site.answers["/feed.xml"] = xml(rss([base + OWN_STORIES[0], f"https://localhost:{inside.port}/by-name-2024",
+                                             f"https://127.0.0.1:{inside.port}/direct-2024"]))
+        site.answers[OWN_STORIES[0]] = html(story("Border crossing closed"))
+        database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+        crawl_once(write_outlets_config(tmp_path, database_url, [{"name": "tls", "feeds": [base + "/feed.xml"]}]))
+        assert inside.requests == []
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            assert set(session.scalars(select(Article.canonical_url))) == {base + OWN_STORIES[0]}
+        blocked = {e["url"]: e["message"] for e in last_run(db, "tls").errors if e["kind"] == "blocked_target"}
+    finally:
+        db.close()
+    assert set(blocked) == {f"https://localhost:{inside.port}/by-name-2024", f"https://127.0.0.1:{inside.port}/direct-2024"}
+    assert "localhost resolves to 127.0.0.1" in blocked[f"https://localhost:{inside.port}/by-name-2024"]
