@@ -46,6 +46,7 @@ def outlet(internal: ScriptedServer) -> Iterator[ScriptedServer]:
             site.answers[path] = html(story(title))
         site.answers["/feed.xml"] = xml(rss([
             base + OWN_STORIES[0],
+            "http://127.0.0.1:port/not-a-url",  # unreadable: skipped, the links after it still count
             inside + "/latest/meta-data/iam",
             f"http://2130706433:{port}/decimal-2024",
             f"http://0x7f.1:{port}/hex-2024",
@@ -138,6 +139,7 @@ def test_hostile_outlet_reaches_nothing_inside(tmp_path: Path, database_url: str
     # a name is judged on the address it resolved to, when connecting
     assert f"localhost resolves to 127.0.0.1: not a public address (loopback)" in blocked[f"http://localhost:{port}/by-name-2024"]
     assert run.stats["newswatch/blocked_targets"] >= len(expected)
+    assert run.stats["newswatch/links_unreadable"] == 1
 
     # the outlet's content points inside; the outlet is not down: no failure streak, no backoff
     assert state.error_streak == 0 and state.backoff_until is None
