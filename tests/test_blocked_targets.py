@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.cli import main
+from monitor.sites import SiteServer
 from storage.crawlstate import outlet_state
 from storage.db import Database
 from storage.models import Article, Revision
@@ -258,3 +259,20 @@ def test_https_connections_are_checked_the_same_way(tmp_path: Path) -> None:
         db.close()
     assert set(blocked) == {f"https://localhost:{inside.port}/by-name-2024", f"https://127.0.0.1:{inside.port}/direct-2024"}
     assert "localhost resolves to 127.0.0.1" in blocked[f"https://localhost:{inside.port}/by-name-2024"]
+
+
+def test_a_refused_link_does_not_cost_its_feed_the_conditional_request(tmp_path: Path, internal) -> None:
+    """Asking the feed in full again would not change the answer: its validators are kept (next cycle: 304)."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "news" / "own-story-2024.html").write_bytes(story("Border crossing closed"))
+    (root / "feed.xml").write_text(rss(["{base}/news/own-story-2024.html", internal.base_url + "/latest/meta-data/iam"]), encoding="utf-8")
+    with SiteServer(root) as site:
+        database_url = f"sqlite:///{tmp_path / 'archive.db'}"
+        config = write_outlets_config(tmp_path, database_url, [{"name": "kept", "feeds": [site.url("/feed.xml")]}])
+        crawl_once(config)
+        site.clear_log()
+        crawl_once(config)
+        second = [(s.path, s.status) for s in site.served if s.path != "/robots.txt"]
+    assert second == [("/feed.xml", 304)]
+    assert internal.requests == []
