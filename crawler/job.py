@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from crawler.outlets import Outlet
+from crawler.outlets import AllowPrivate, Outlet
 from newswatch.durations import Duration, Pause
 
 MIB = 1024 * 1024
@@ -63,6 +63,9 @@ class CrawlSettings(BaseModel):
     extract_timeout: Duration = Field(default=dt.timedelta(seconds=10), description="wall-clock bound on one page's extraction")
     retry_after_max: Pause = Field(
         default=dt.timedelta(seconds=30), description="a 429/503 Retry-After up to this long is waited out once; longer gives up"
+    )
+    allow_private: list[AllowPrivate] = Field(
+        default_factory=list, description="non-public networks or host:port every outlet may reach (crawler/targets.py)"
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from crawler.exclusion import compile_selector
 from crawler.linkfilter import compile_pattern
+from crawler.targets import parse_allow_entry
 from newswatch.durations import Duration
 
 DEFAULT_REVISITS = (dt.timedelta(minutes=15), dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(hours=24))
@@ -32,7 +33,13 @@ def _selector(value: str) -> str:
     return value
 
 
+def _allow_entry(value: str) -> str:
+    parse_allow_entry(value)
+    return value.strip()
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+AllowPrivate = Annotated[str, AfterValidator(_allow_entry)]
 UrlPattern = Annotated[str, AfterValidator(_pattern)]
 CssSelector = Annotated[str, AfterValidator(_selector)]
 
@@ -61,6 +68,9 @@ class Outlet(BaseModel):
     exclude: list[CssSelector] = Field(
         default_factory=list, max_length=100,
         description="CSS selectors of page parts that are not the article (comments, teasers); removed before extraction",
+    )
+    allow_private: list[AllowPrivate] = Field(
+        default_factory=list, description="non-public networks or host:port this outlet may reach besides its own origins"
     )
 
     @model_validator(mode="after")

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.error
-import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 
+from crawler.checked_fetch import fetch_checked
 from crawler.extract import NotAnArticle, extract_article
+from crawler.targets import TargetPolicy, TargetRefused
 from crawler.urls import same_site
 from monitor.config import Config
 from monitor.matching import document_of, new_alerts
+from newswatch.secrets import mask_url_credentials
 from rules.matcher import Document, Hit, Matcher
 from rules.model import FIELD_NAMES
 from rules.text import sentence_at, words
@@ -36,20 +38,35 @@ class TargetError(Exception):
 
 
 def fetch(url: str, config: Config) -> tuple[bytes, str | None]:
-    """GET one page with the crawler's user agent, timeout and size limit."""
+    """GET one page with the crawler's user agent, timeout and size limit, under the target policy.
+
+    The URL given is the user's own, so its origin is trusted; redirects elsewhere are judged like
+    an outlet's links (only http and https; no non-public address outside the configured origins
+    and `allow_private`).
+    """
     settings = config.settings.crawler
-    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout.total_seconds()) as response:  # http(s) only: checked by the caller
-            body = response.read(settings.max_page_bytes + 1)
-            content_type = response.headers.get("Content-Type")
+        fetched = fetch_checked(
+            url, user_url_policy(config, url), user_agent=settings.effective_user_agent,
+            timeout=settings.timeout.total_seconds(), max_bytes=settings.max_page_bytes,
+        )
+    except TargetRefused as exc:
+        raise TargetError(f"{mask_url_credentials(exc.url)}: refused: {exc.reason}") from None
     except urllib.error.HTTPError as exc:
         raise TargetError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise TargetError(f"{url}: {getattr(exc, 'reason', exc)}") from None
-    if len(body) > settings.max_page_bytes:
+    if len(fetched.body) > settings.max_page_bytes:
         raise TargetError(f"{url}: page larger than crawler.max_page_bytes ({settings.max_page_bytes} bytes)")
-    return body, content_type
+    return fetched.body, fetched.content_type
+
+
+def user_url_policy(config: Config, url: str) -> TargetPolicy:
+    """The target policy for a URL the user gave: its origin, every outlet's origins, every allow_private."""
+    outlets = config.settings.outlets
+    own = [url, *(u for outlet in outlets for u in (*outlet.feeds, *outlet.sitemaps, *outlet.pages))]
+    allow = [*config.settings.crawler.allow_private, *(entry for outlet in outlets for entry in outlet.allow_private)]
+    return TargetPolicy.build(own, allow)
 
 
 def outlet_for(config: Config, url: str) -> str:

@@ -53,6 +53,9 @@ def test_default_backoff_cap_is_an_hour() -> None:
         ("finished", {}, True),
         ("worker_failed", {}, True),
         ("closespider_timeout", {"newswatch/indexes_ok": 2}, True),
+        # indexes refused by the target policy are the outlet's content, not the outlet being down
+        ("finished", {"newswatch/indexes_ok": 0, "newswatch/indexes_failed": 2, "newswatch/indexes_blocked": 2}, False),
+        ("finished", {"newswatch/indexes_ok": 0, "newswatch/indexes_failed": 3, "newswatch/indexes_blocked": 2}, True),
     ],
 )
 def test_what_counts_as_a_failed_crawl(reason, stats, failed) -> None:

@@ -10,6 +10,8 @@ from crawler.urls import normalize_url, same_site, site_of
         ("http://example.org:80/a.html", "http://example.org/a.html"),
         ("https://example.org:443/a.html", "https://example.org/a.html"),
         ("http://127.0.0.1:8080/a.html", "http://127.0.0.1:8080/a.html"),
+        ("http://[2001:DB8::1]:8080/a.html", "http://[2001:db8::1]:8080/a.html"),  # IPv6 keeps its brackets
+        ("http://[::1]:80/a.html", "http://[::1]/a.html"),
         ("http://example.org/a.html#comments", "http://example.org/a.html"),
         ("http://example.org/a.html?utm_source=rss&utm_medium=feed", "http://example.org/a.html"),
         ("http://example.org/a.html?id=3&fbclid=x&gclid=y", "http://example.org/a.html?id=3"),

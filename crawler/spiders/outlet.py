@@ -17,7 +17,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, SitemapLinks, feed_links, page_links, sitemap_links
-from crawler.errors import failure_details, failure_kind
+from crawler.errors import BlockedTarget, failure_details, failure_kind, failure_url
 from crawler.items import FetchedPage
 from crawler.linkfilter import LinkFilter
 from crawler.outlets import Outlet
@@ -172,7 +172,11 @@ class OutletSpider(scrapy.Spider):
         stats = self.crawler.stats
         candidates: dict[str, str] = {}  # normalised URL -> link as found
         for link in links:
-            url = normalize_url(link)
+            try:
+                url = normalize_url(link)
+            except ValueError:  # e.g. a port that is not a number: one bad link must not lose the others
+                stats.inc_value("newswatch/links_unreadable")
+                continue
             if url in self._seen or url in candidates:
                 continue
             if via != "page" and not self.links.accepts(url):  # section pages apply the filter themselves
@@ -259,10 +263,11 @@ class OutletSpider(scrapy.Spider):
     # -- failures --------------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else ""
+        url = failure_url(failure)  # a refused target, masked, rather than the URL that redirected to it
         if request is not None and request.meta.get("role") == "article":
             self._pending[request.meta["index_url"]] -= 1
-            self._incomplete.add(request.meta["index_url"])  # its link must be seen again next cycle
+            if not failure.check(BlockedTarget):  # a refused link stays refused: no reason to read its index again
+                self._incomplete.add(request.meta["index_url"])  # its link must be seen again next cycle
         if request is not None and request.meta.get("role") in ("feed", "sitemap", "page"):
             self.crawler.stats.inc_value("newswatch/indexes_failed")
             if request.meta.get("parent_url"):  # a child sitemap failed: read its index in full next time
