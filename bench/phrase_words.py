@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from functools import lru_cache
 
 ADJECTIVES = {
     "ru": """русский добровольческий национальный военный народный северный южный восточный западный
@@ -41,10 +42,11 @@ def phrase_name(rng: random.Random, lang: str) -> str:
     return inflected(" ".join([adjectives[0].capitalize(), *adjectives[1:], rng.choice(NOUNS[lang])]), lang, "nomn")
 
 
-def _analyzers():
-    from rules.morphology import _analyzer
+@lru_cache(maxsize=None)
+def _analyzers() -> dict:
+    import pymorphy3
 
-    return {lang: _analyzer(lang) for lang in ("ru", "uk")}
+    return {lang: pymorphy3.MorphAnalyzer(lang=lang) for lang in ("ru", "uk")}
 
 
 def inflected(name: str, lang: str, case: str, number: str = "sing") -> str:
