@@ -6,8 +6,8 @@ write them: one entity per watch with four aliases (a Latin name, a Russian surn
 multi-word name, a Ukrainian multi-word name; see bench/phrase_words.py), every fourth entity
 transliterated, each watch naming its entity and two neighbours. Printed per size: aliases,
 spellings (alias patterns after transliteration), the process's resident memory before the
-Matcher is built (Python, the libraries and the loaded rules), after it, and at its peak, and the
-build's CPU seconds. `--trace N` prints the N source lines that hold the most memory after the
+Matcher is built (Python, the libraries and the loaded rules) and after it (both after garbage
+collection and `malloc_trim`: what stays), the process's peak, and the build's CPU seconds. `--trace N` prints the N source lines that hold the most memory after the
 build of the largest size (tracemalloc; slow).
 
     .venv/bin/python bench/rules_memory.py [--sizes 10,100,1000,3000] [--trace 15]
@@ -15,6 +15,8 @@ build of the largest size (tracemalloc; slow).
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import random
 import subprocess
@@ -53,6 +55,13 @@ def make_rules(watches: int, seed: int = 1) -> dict:
     return {"entities": entities, "watches": rule_watches}
 
 
+def trimmed_rss_mb() -> float:
+    """Resident memory once garbage is collected and free heap pages are handed back to the system."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return rss_mb()
+
+
 def rss_mb(field: str = "VmRSS") -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -60,34 +69,30 @@ def rss_mb(field: str = "VmRSS") -> float:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def one(watches: int, trace: int) -> dict:
-    """Build the Matcher for `watches` watches in this process and measure it."""
+def one(path: Path, trace: int) -> dict:
+    """Build the Matcher of the rule file `path` in this process and measure it."""
     import tracemalloc
 
     from rules.matcher import Matcher
     from rules.morphology import word_forms
     from rules.ruleset import load_rules
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rules.yaml"
-        rules = make_rules(watches)
-        path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
-        loaded = load_rules([path.name], Path(folder))
+    loaded = load_rules([path.name], path.parent)
     word_forms("Бєлгород"), word_forms("Белгород")  # both dictionaries loaded: part of the baseline, not of the Matcher
-    before = rss_mb()
+    before = trimmed_rss_mb()
     if trace:
         tracemalloc.start(1)
     started = time.process_time()
     matcher = Matcher(loaded)
     seconds = time.process_time() - started
-    after = rss_mb()
+    after = trimmed_rss_mb()
     top = []
     if trace:
         snapshot = tracemalloc.take_snapshot()
         top = [f"{stat.size / 1e6:8.1f} MB {stat.count:>9} blocks  {stat.traceback}" for stat in snapshot.statistics("lineno")[:trace]]
     return {
-        "watches": watches,
-        "aliases": sum(len(e["aliases"]) for e in rules["entities"].values()),
+        "watches": len(loaded.watches),
+        "aliases": sum(len(e.aliases) for e in loaded.entities.values()),
         "spellings": len(matcher.patterns),
         "before_mb": before,
         "after_mb": after,
@@ -101,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000,3000", help="watch counts, comma-separated")
     parser.add_argument("--trace", type=int, default=0, help="print the N lines holding the most memory (largest size)")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size in this process
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # internal: measure one rule file in this process
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.trace)))
@@ -109,9 +114,12 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     print("Matcher build, one fresh process per size; RSS in MB (noisy: other work on the machine)")
     print(f"{'watches':>8} {'aliases':>8} {'spellings':>9} {'RSS before':>10} {'RSS after':>10} {'matcher':>8} {'peak':>6} {'build s':>8}")
+    folder = tempfile.TemporaryDirectory()
     for size in sizes:
+        path = Path(folder.name) / f"rules-{size}.yaml"  # written here: the measured process only loads it
+        path.write_text(yaml.safe_dump(make_rules(size), allow_unicode=True), encoding="utf-8")
         trace = args.trace if size == sizes[-1] else 0
-        command = [sys.executable, __file__, "--one", str(size), "--trace", str(trace)]
+        command = [sys.executable, __file__, "--one", str(path), "--trace", str(trace)]
         row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
         print(
             f"{row['watches']:>8} {row['aliases']:>8} {row['spellings']:>9} {row['before_mb']:>10.0f} {row['after_mb']:>10.0f}"
@@ -120,6 +128,7 @@ def main() -> None:
         if row["top"]:
             print(f"\nwhere the memory of the {size}-watch build is (tracemalloc, by source line):")
             print("\n".join(row["top"]))
+    folder.cleanup()
 
 
 if __name__ == "__main__":

@@ -67,6 +67,12 @@ def alias_words(body: str, matches) -> tuple[AliasWord, ...]:
     return tuple(out)
 
 
+def clear_caches() -> None:
+    """Drop what compiling aliases cached (pymorphy3 parses, paradigms): a built Matcher needs none of it."""
+    for cached in (phrase_forms, _parses, _noun_forms, _adjective_forms, word_forms):
+        cached.cache_clear()
+
+
 def _eligible(word: AliasWord) -> bool:
     return not (word.hyphen or word.prefix) and word.text.isalpha() and is_cyrillic(word.text)
 
@@ -108,8 +114,7 @@ def _best(parses, pos: tuple[str, ...]):
 
 def _read_part(texts: list[str], lang: str, group: int) -> list[Agreeing] | None:
     """Agreement in one part (its Cyrillic words in order), or None when it cannot be read as a name."""
-    morph = analyzer(lang)
-    parses = [morph.parse(text.casefold()) for text in texts]
+    parses = [_parses(lang, text.casefold()) for text in texts]
     head = None
     for i, found in enumerate(parses):
         noun = _best(found, ("NOUN",))
@@ -125,12 +130,12 @@ def _read_part(texts: list[str], lang: str, group: int) -> list[Agreeing] | None
     plural = "plur" in noun.tag
     gender = str(noun.tag.gender) if noun.tag.gender else None  # plain text: Ukrainian tags know no `ms-f`
     genders = {"masc", "femn"} if gender == "ms-f" else {gender}
-    out = [_agreeing(texts[i], _adjective_forms(_best(parses[i], ADJECTIVE), genders), group) for i in range(head)]
-    out.append(_agreeing(texts[head], _noun_forms(noun, lang), group))
+    out = [_agreeing(texts[i], dict(_adjective_forms(_best(parses[i], ADJECTIVE), frozenset(genders))), group) for i in range(head)]
+    out.append(_agreeing(texts[head], dict(_noun_forms(noun, lang)), group))
     for i in range(head + 1, len(texts)):
         first = parses[i][0]
         if first.tag.POS == "NOUN" and first.tag.case == "nomn" and ("plur" in first.tag) == plural:
-            forms = _noun_forms(first, lang)
+            forms = dict(_noun_forms(first, lang))
             forms[normalize_word(texts[i])] = ANY_SLOT  # also as written: `в городе Белгород`
             out.append(_agreeing(texts[i], forms, group))
         else:
@@ -144,12 +149,18 @@ def _agreeing(written: str, forms: dict[str, int], group: int) -> Agreeing:
     return Agreeing(found, group) if found is not None else Agreeing(word_forms(written))
 
 
+@lru_cache(maxsize=20_000)
+def _parses(lang: str, word: str) -> tuple:
+    return tuple(analyzer(lang).parse(word))
+
+
 def _slot(tag) -> int:
     return slot(tag.case, "plur" in tag)
 
 
+@lru_cache(maxsize=20_000)
 def _noun_forms(parse, lang: str) -> dict[str, int]:
-    """The noun's forms. A Ukrainian masculine genitive takes -а or -у (`корпуса`, `корпусу`): the
+    """The noun's forms (cached: callers copy the table before they add to it). A Ukrainian masculine genitive takes -а or -у (`корпуса`, `корпусу`): the
     dictionary often lists one, the press writes both, so both count."""
     forms: dict[str, int] = {}
     for form in parse.lexeme:
@@ -165,8 +176,10 @@ def _noun_forms(parse, lang: str) -> dict[str, int]:
     return forms
 
 
-def _adjective_forms(parse, genders: set[str | None]) -> dict[str, int]:
-    """The full forms of the adjective (or participle) in the head's gender and in the plural."""
+@lru_cache(maxsize=20_000)
+def _adjective_forms(parse, genders: frozenset[str | None]) -> dict[str, int]:
+    """The full forms of the adjective (or participle) in the head's gender and in the plural (cached:
+    callers copy the table before they add to it)."""
     forms: dict[str, int] = {}
     kind = (parse.tag.POS, parse.tag.tense, parse.tag.voice)
     for form in parse.lexeme:

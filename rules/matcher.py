@@ -14,6 +14,7 @@ from typing import Any
 
 import ahocorasick
 
+from rules.agreement import clear_caches
 from rules.conditions import Group, Near, Regex, Term, WatchLogic, compile_regex
 from rules.evaluate import Evaluator, FieldIndex, Mention
 from rules.model import FIELD_NAMES, Watch
@@ -90,6 +91,7 @@ class Matcher:
         self.always: list[int] = []  # watches the automaton cannot trigger (regexes, only `none`): always evaluated
         self.fields: set[str] = set()
         self._compile(rules)
+        clear_caches()
         for i, logic in enumerate(self.logic):
             triggers = self._triggers(logic.root)
             if triggers is None:
