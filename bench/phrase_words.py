@@ -54,9 +54,14 @@ def inflected(name: str, lang: str, case: str, number: str = "sing") -> str:
     morph = _analyzers()[lang]
     head, quoted = re.match(r"([^«]*)(«.*»)?", name).groups()
     words = head.split()
-    noun = next(p for p in morph.parse(words[-1].lower()) if p.tag.POS == "NOUN")
-    plural = {"plur"} if number == "plur" else ({"sing"} if lang == "ru" else set())  # uk tags leave `sing` out
-    noun_form = noun.inflect({case} | plural) or noun
+    parses = [p for p in morph.parse(words[-1].lower()) if p.tag.POS == "NOUN"]
+    noun = next((p for p in parses if p.tag.case == "nomn" and "plur" not in p.tag), parses[0])
+    singular = {"sing"} if lang == "ru" else ({str(noun.tag.gender)} if noun.tag.gender else set())  # uk tags have no `sing`
+    plural = {"plur"} if number == "plur" else singular
+    noun_form = noun.inflect({case} | plural)
+    if noun_form is None:  # a noun with no plural (`ополчение`): the singular
+        number, plural = "sing", singular
+        noun_form = noun.inflect({case} | plural) or noun
     gender = {noun.tag.gender} if number == "sing" and noun.tag.gender else set()
     out = []
     for word in words[:-1]:

@@ -109,7 +109,21 @@ def make_documents(rng: random.Random, megabytes: float, entities: dict, named: 
 
 def make_phrase_rules(rng: random.Random, count: int) -> dict:
     """`count` entities of a Russian and a Ukrainian multi-word name, one watch each."""
-    entities = {f"p{i}": {"aliases": [phrase_name(rng, "ru"), phrase_name(rng, "uk")]} for i in range(count)}
+    names: set[tuple[str, ...]] = set()
+    runs: set[tuple[str, ...]] = set()  # every run of words of every name taken
+
+    def unique(lang: str) -> str:
+        """A name that neither contains nor is contained in another (so "expected" is exact)."""
+        while True:
+            name = phrase_name(rng, lang)
+            key = tuple(words(name))
+            own = {key[i:j] for i in range(len(key)) for j in range(i + 1, len(key) + 1)}
+            if key not in runs and not own & names:
+                names.add(key)
+                runs.update(own)
+                return name
+
+    entities = {f"p{i}": {"aliases": [unique("ru"), unique("uk")]} for i in range(count)}
     return {"entities": entities, "watches": [{"id": f"pw{i}", "any": [f"p{i}"]} for i in range(count)]}
 
 

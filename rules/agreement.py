@@ -19,7 +19,7 @@ A name is read the way the press declines it:
 
 Every word is then `WordForms` whose endings carry the slots (case × number) they stand for; words
 of one group agree when their slots intersect. The language is told by the letters, or else by
-which dictionary knows more of the words.
+which dictionary knows more of the words (on a tie, the reading that finds more names).
 """
 from __future__ import annotations
 
@@ -84,7 +84,19 @@ def phrase_forms(words: tuple[AliasWord, ...]) -> tuple[Agreeing, ...] | None:
     cyrillic = [w.text for w in words if _eligible(w)]
     if len(cyrillic) < 2:
         return None
-    lang = _language(" ".join(cyrillic))
+    best: tuple[int, list[Agreeing | None]] = (0, [])
+    for lang in _languages(cyrillic):
+        reading = _read(words, lang)
+        if reading[0] > best[0]:
+            best = reading
+    groups, out = best
+    if groups == 0:
+        return None
+    return tuple(agreeing or Agreeing(None if words[i].prefix else word_forms(words[i].text)) for i, agreeing in enumerate(out))
+
+
+def _read(words: tuple[AliasWord, ...], lang: str) -> tuple[int, list[Agreeing | None]]:
+    """The agreement groups found in each part of the alias in one language, and each word's reading."""
     out: list[Agreeing | None] = [None] * len(words)
     groups = 0
     for part in sorted({w.part for w in words}):
@@ -94,22 +106,28 @@ def phrase_forms(words: tuple[AliasWord, ...]) -> tuple[Agreeing, ...] | None:
             groups += 1
             for i, agreeing in zip(indexes, read):
                 out[i] = agreeing
-    if groups == 0:
-        return None
-    return tuple(agreeing or Agreeing(None if words[i].prefix else word_forms(words[i].text)) for i, agreeing in enumerate(out))
+    return groups, out
 
 
-def _language(text: str) -> str:
-    """ru or uk: from the letters, or from which dictionary knows more of the words (ru on a tie)."""
-    langs = languages_of(text)
+def _languages(texts: list[str]) -> list[str]:
+    """ru or uk from the letters; else the one whose dictionary knows more of the words; on a tie,
+    both are tried (ru first) and the reading that finds more names wins."""
+    langs = languages_of(" ".join(texts))
     if len(langs) == 1:
-        return langs[0]
-    known = {lang: sum(analyzer(lang).word_is_known(w.casefold()) for w in text.split()) for lang in langs}
-    return max(langs, key=lambda lang: (known[lang], lang == "ru"))
+        return list(langs)
+    known = {lang: sum(analyzer(lang).word_is_known(text.casefold()) for text in texts) for lang in langs}
+    if known["ru"] == known["uk"]:
+        return ["ru", "uk"]
+    return [max(langs, key=known.__getitem__)]
+
+
+def _case(tag) -> str | None:
+    """The case of a tag; the Ukrainian dictionary leaves it out of some nominatives (`дружина`)."""
+    return tag.case or ("nomn" if tag.POS in ("NOUN", *ADJECTIVE) else None)
 
 
 def _best(parses, pos: tuple[str, ...]):
-    return next((p for p in parses if p.tag.POS in pos and p.tag.case == "nomn"), None)
+    return next((p for p in parses if p.tag.POS in pos and _case(p.tag) == "nomn"), None)
 
 
 def _read_part(texts: list[str], lang: str, group: int) -> list[Agreeing] | None:
@@ -134,7 +152,7 @@ def _read_part(texts: list[str], lang: str, group: int) -> list[Agreeing] | None
     out.append(_agreeing(texts[head], dict(_noun_forms(noun, lang)), group))
     for i in range(head + 1, len(texts)):
         first = parses[i][0]
-        if first.tag.POS == "NOUN" and first.tag.case == "nomn" and ("plur" in first.tag) == plural:
+        if first.tag.POS == "NOUN" and _case(first.tag) == "nomn" and ("plur" in first.tag) == plural:
             forms = dict(_noun_forms(first, lang))
             forms[normalize_word(texts[i])] = ANY_SLOT  # also as written: `в городе Белгород`
             out.append(_agreeing(texts[i], forms, group))
@@ -155,7 +173,7 @@ def _parses(lang: str, word: str) -> tuple:
 
 
 def _slot(tag) -> int:
-    return slot(tag.case, "plur" in tag)
+    return slot(_case(tag), "plur" in tag)
 
 
 @lru_cache(maxsize=20_000)

@@ -14,7 +14,7 @@ from typing import Any
 
 import ahocorasick
 
-from rules.agreement import clear_caches
+from rules.agreement import QUOTES, clear_caches
 from rules.conditions import Group, Near, Regex, Term, WatchLogic, compile_regex
 from rules.evaluate import Evaluator, FieldIndex, Mention
 from rules.model import FIELD_NAMES, Watch
@@ -221,6 +221,8 @@ class Matcher:
             pattern, current = self.patterns[m.pattern], fields[m.field]
             spans = current.spans()
             start, end = spans[m.word][0], spans[m.word + m.length - 1][1]
+            if pattern.alias[-1:] in QUOTES and current.text[end : end + 1] in QUOTES:
+                end += 1  # `Легиона «Свобода России»`: the name's closing quote, as the alias has it
             spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
             hits.append(Hit(_label(pattern.term), pattern.alias, m.field, start, end, m.word, current.text[start:end], spelling))
         return hits

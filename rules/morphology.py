@@ -14,6 +14,7 @@ one table for every name: a Matcher of thousands of aliases holds one small obje
 from __future__ import annotations
 
 import os
+import re
 import threading
 from functools import lru_cache
 from typing import Mapping
@@ -22,6 +23,7 @@ from rules.text import normalize_word
 
 UKRAINIAN_LETTERS = set("іїєґ")
 RUSSIAN_LETTERS = set("ыэъё")
+UKRAINIAN_SOFT_O = re.compile("ьо(?!н)")  # `Пономарьов`, `сьогодні`; Russian writes `ьо` in `батальон`, `бульон`
 MIN_STEM = 3
 MAX_CUT = 4  # a stem may drop at most this many letters of the written word
 
@@ -115,7 +117,7 @@ def languages_of(word: str) -> tuple[str, ...]:
     letters = set(lower)
     if letters & RUSSIAN_LETTERS:
         return ("ru",)
-    if letters & UKRAINIAN_LETTERS or "ьо" in lower:
+    if letters & UKRAINIAN_LETTERS or UKRAINIAN_SOFT_O.search(lower):
         return ("uk",)
     return ("ru", "uk")
 
@@ -131,7 +133,8 @@ def word_forms(written: str) -> WordForms | None:
 
     When the letters do not tell Russian from Ukrainian, the dictionary that knows the word wins
     (`Русский` is Russian); when both or neither know it, both are asked and the longer stem wins
-    (the cautious reading).
+    (the cautious reading), or, when the stems are the same, the endings of both count (`Дружина`
+    finds the Ukrainian `Дружини`).
     """
     word = normalize_word(written)
     if not is_cyrillic(word) or not word.isalpha():
@@ -146,7 +149,9 @@ def word_forms(written: str) -> WordForms | None:
         if len(forms) < 2:
             continue
         stem = os.path.commonprefix(sorted(forms))
-        if best is None or len(stem) > len(best[0]):
+        if best is not None and stem == best[0]:
+            best = (stem, best[1] | forms)  # both languages read it alike: either's endings
+        elif best is None or len(stem) > len(best[0]):
             best = (stem, forms)
     if best is None:
         return None
