@@ -178,8 +178,10 @@ def _slot(tag) -> int:
 
 @lru_cache(maxsize=20_000)
 def _noun_forms(parse, lang: str) -> dict[str, int]:
-    """The noun's forms (cached: callers copy the table before they add to it). A Ukrainian masculine genitive takes -а or -у (`корпуса`, `корпусу`): the
-    dictionary often lists one, the press writes both, so both count."""
+    """The noun's forms (cached: callers copy the table before they add to it).
+
+    A Ukrainian masculine genitive takes -а or -у (`корпуса`, `корпусу`): the dictionary often
+    lists one, the press writes both, so both count."""
     forms: dict[str, int] = {}
     for form in parse.lexeme:
         if form.tag.POS == "NOUN":

@@ -39,7 +39,12 @@ class WordPattern:
         return self.forms.slots(word)
 
     def matches(self, word: str) -> bool:
-        return self.slots(word) != 0
+        if self.kind == "exact":
+            return word == self.text
+        if self.kind == "prefix":
+            return word.startswith(self.text)
+        assert self.forms is not None
+        return self.forms.slots(word) != 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,3 +166,14 @@ def test_crawl_alerts_on_names_in_oblique_cases(tmp_path: Path, webhook) -> None
     assert any("Matched: Русский добровольческий корпус («Русского добровольческого корпуса», «Русским добровольческим корпусом»)" in m for m in corps)
     assert any("Matched: Російський добровольчий корпус («Російському добровольчому корпусі»" in m for m in corps)
     assert sum("Watch: Freedom of Russia Legion (legion)" in m for m in messages) == 2
+
+
+def test_memory_bench_runs_and_prints_its_table() -> None:
+    """A seconds-long smoke run of bench/rules_memory.py, so that the benchmark keeps working."""
+    import subprocess
+    import sys
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "rules_memory.py"
+    out = subprocess.run([sys.executable, str(bench), "--sizes", "10"], check=True, capture_output=True, text=True, timeout=120).stdout
+    row = next(line.split() for line in out.splitlines() if line.split()[:1] == ["10"])
+    assert row[1] == "40" and int(row[2]) >= 40  # 10 watches, 40 aliases, at least one spelling each
