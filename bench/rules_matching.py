@@ -17,7 +17,8 @@ A second table does the same with multi-word Russian and Ukrainian names of real
 entities of two names each, `Русский добровольческий корпус`, `Батальйон «Рух»`, see
 bench/phrase_words.py), one watch per entity, over articles that write the names of all 1,000
 entities in every case: "expected" counts the (article, watch) pairs whose name is in the article,
-"alerts" how many were found. "spellings" is the number of alias patterns (automaton keys).
+"alerts" how many were found. "spellings" is the number of alias patterns (the automaton has one
+key per distinct start: leading whole words and the first stem).
 
     .venv/bin/python bench/rules_matching.py [--mb 4] [--seed 1] [--repeat 3]
 """

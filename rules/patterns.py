@@ -67,12 +67,21 @@ class AliasPattern:
         return " " + " ".join(parts) + " "
 
     def matches_at(self, words: list[str], index: int) -> bool:
+        if index >= len(words):
+            return False
+        first = self.words[0].slots(words[index])
+        return first != 0 and self.matches_after(words, index, first)
+
+    def matches_after(self, words: list[str], index: int, first: int) -> bool:
+        """Whether the words from `index` on match, the first one known to fill the slots `first`."""
         if index + len(self.words) > len(words):
             return False
         if not self.agrees:
-            return all(pattern.matches(words[index + i]) for i, pattern in enumerate(self.words))
-        common: dict[int, int] = {}  # group → the slots every word of it so far can fill
-        for i, pattern in enumerate(self.words):
+            return all(self.words[i].matches(words[index + i]) for i in range(1, len(self.words)))
+        head = self.words[0]
+        common = {head.group: first} if head.group != NO_GROUP else {}  # group → slots every word of it so far can fill
+        for i in range(1, len(self.words)):
+            pattern = self.words[i]
             found = pattern.slots(words[index + i])
             if found and pattern.group != NO_GROUP:
                 found &= common.get(pattern.group, ANY_SLOT)
