@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from crawler.extract import ExtractedArticle, ExtractTimeout, NotAnArticle, extract_article
 from crawler.lifeline import die_with_parent
@@ -46,14 +47,17 @@ class ExtractPool:
         processes = getattr(pool, "_processes", None) or {}  # no public accessor before Python 3.14
         return [pid for pid in list(processes)]
 
-    async def extract(self, body: bytes, url: str, content_type: str | None, timeout: float) -> ExtractedArticle:
+    async def extract(
+        self, body: bytes, url: str, content_type: str | None, timeout: float, exclude: tuple[str, ...] = (), via: str = ""
+    ) -> ExtractedArticle:
         if self.workers == 0:
-            return extract_article(body, url, content_type, timeout)
+            return extract_article(body, url, content_type, timeout, exclude=exclude, via=via)
+        call = partial(extract_article, body, url, content_type, timeout, exclude=exclude, via=via)
         try:
-            future = self._executor().submit(extract_article, body, url, content_type, timeout)
+            future = self._executor().submit(call)
         except BrokenProcessPool:
             self._rebuild()
-            future = self._executor().submit(extract_article, body, url, content_type, timeout)
+            future = self._executor().submit(call)
         bound = timeout + GRACE_SECONDS if timeout > 0 else None
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), bound)

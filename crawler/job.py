@@ -6,6 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from crawler.outlets import AllowPrivate
 from newswatch.durations import Duration, Pause
 
 MIB = 1024 * 1024
@@ -30,7 +31,10 @@ class CrawlSettings(BaseModel):
     cycle_timeout: Duration = Field(
         default=dt.timedelta(minutes=15), description="one outlet's crawl (and `crawl --once` as a whole) is cancelled after this"
     )
-    backoff_max: Duration = Field(default=dt.timedelta(hours=24), description="longest pause for an outlet that keeps failing")
+    backoff_max: Duration = Field(
+        default=dt.timedelta(hours=1),
+        description="longest pause for an outlet that keeps failing (never shorter than the outlet's own `every`)",
+    )
 
     @field_validator("contact")
     @classmethod
@@ -70,4 +74,7 @@ class CrawlSettings(BaseModel):
     extract_timeout: Duration = Field(default=dt.timedelta(seconds=10), description="wall-clock bound on one page's extraction")
     retry_after_max: Pause = Field(
         default=dt.timedelta(seconds=30), description="a 429/503 Retry-After up to this long is waited out once; longer gives up"
+    )
+    allow_private: list[AllowPrivate] = Field(
+        default_factory=list, description="non-public networks or host:port every outlet may reach (crawler/targets.py)"
     )

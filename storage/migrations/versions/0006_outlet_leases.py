@@ -1,9 +1,9 @@
 """outlet leases: one crawl of an outlet at a time, across processes and restarts
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 
-Revision id 0006 is this branch's; the lead re-chains it at merge.
+Revision id 0006 is this branch's (chained after main's 0004 when main was merged in); the lead re-chains it at merge.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import storage.types
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
