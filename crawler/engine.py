@@ -55,7 +55,6 @@ class Engine:
         self.polls: dict[str, Poll] = {}
         self.abandoned: set[str] = set()  # polls already reported as cancelled while their crawler still closes
         self.tasks: set[asyncio.Future] = set()  # strong references: the event loop keeps only weak ones
-        self.waiting: asyncio.Queue[Poll] = asyncio.Queue()
         self.draining = False
         self.done = asyncio.Event()
         self.slots = asyncio.Semaphore(start.settings.engine_concurrency)

@@ -38,10 +38,9 @@ class Ticket:
 class EngineProcess:
     """One `python -m crawler.engine` child: its pipes, the polls it holds, and what it last said."""
 
-    def __init__(self, start: Start, label: str) -> None:
+    def __init__(self, start: Start) -> None:
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1",
                "NEWSWATCH_ENGINE_PARENT": str(os.getpid())}
-        self.label = label
         self.process = subprocess.Popen(
             [sys.executable, "-m", "crawler.engine"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             start_new_session=True,  # terminal signals go to the daemon, which stops the engine in order
@@ -179,7 +178,7 @@ class CrawlEngine:
         return self
 
     def _spawn(self) -> EngineProcess:
-        engine = EngineProcess(self.start_message, "engine")
+        engine = EngineProcess(self.start_message)
         log.info("crawl engine started (pid %d)", engine.pid)
         return engine
 

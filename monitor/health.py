@@ -29,7 +29,7 @@ class Health:
 
 
 def crawl_failed(finish_reason: str, stats: dict[str, Any]) -> bool:
-    """A whole-outlet failure: the crawl did not finish (worker died, timed out) or no index could be read.
+    """A whole-outlet failure: the crawl did not finish (the engine died, the crawl timed out) or no index could be read.
 
     Indexes refused by the target policy (`blocked_target`) are the outlet's content, not the outlet
     being down: when every index that failed was refused, the crawl does not count as failed.
