@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUrl, Revision
+from storage.search import index_article
 from storage.upsert import insert_ignore
 
 Outcome = Literal["new", "revised", "unchanged"]
@@ -71,6 +72,7 @@ def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
         if inserted:
             session.add(_revision(article_id, page))
             _link_urls(session, article_id, urls)
+            index_article(session, article_id, page.title, page.text)
             return "new", article_id
     article = session.get(Article, article_id)
     _link_urls(session, article_id, urls)
@@ -83,6 +85,7 @@ def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
     article.revision_count += 1
     article.match_pending = True
     session.add(_revision(article_id, page))
+    index_article(session, article_id, page.title, page.text)
     return "revised", article_id
 
 

@@ -11,12 +11,18 @@ from storage.db import MIGRATIONS, Database
 from storage.models import Base
 
 
+def _not_search_index(name, type_, _parent) -> bool:
+    """The full-text index (an FTS5 virtual table, or a tsvector table) is made by hand in storage/search.py."""
+    return not (type_ == "table" and (name or "").startswith("search_index"))
+
+
 def test_migrated_schema_matches_the_models(database_url) -> None:
     db = Database(database_url)
     try:
         db.migrate()
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            context = MigrationContext.configure(connection, opts={"include_name": _not_search_index})
+            differences = compare_metadata(context, Base.metadata)
         assert differences == []
     finally:
         db.close()
