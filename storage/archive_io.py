@@ -285,18 +285,27 @@ def import_records(db: Database, records: Iterable[dict[str, Any]], progress: Ca
     with db.session() as session:
         importer = Importer(session)
     while True:
+        failure: ImportError_ | None = None
+        finished = True
         with db.session() as session:
             importer.session = session
             done = 0
-            for number, record in numbered:
-                try:
-                    importer.add(record)
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise ImportError_(f"line {number}: {exc.__class__.__name__}: {exc}") from exc
-                if progress:
-                    progress(number)
-                done += 1
-                if done == batch:
-                    break
-            else:
+            try:
+                for number, record in numbered:
+                    try:
+                        with session.begin_nested():
+                            importer.add(record)
+                    except (KeyError, TypeError, ValueError) as exc:
+                        raise ImportError_(f"line {number}: {exc.__class__.__name__}: {exc}") from exc
+                    if progress:
+                        progress(number)
+                    done += 1
+                    if done == batch:
+                        finished = False
+                        break
+            except ImportError_ as exc:
+                failure = exc  # the records before it are committed with this batch
+            if finished and failure is None:
                 return importer.finish()
+        if failure is not None:
+            raise failure
