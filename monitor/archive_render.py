@@ -16,6 +16,11 @@ from storage.search import Hit
 MATCH = "bold black on yellow"
 
 
+def short(moment: str | None) -> str:
+    """An ISO time as `2023-05-22 18:10` (UTC, as stored)."""
+    return moment[:16].replace("T", " ") if moment else ""
+
+
 def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
@@ -66,7 +71,7 @@ def print_article(out: Console, detail: dict[str, Any], revisions: bool, diff: b
         for column in ("article", "outlet", "joined", "similarity", "title"):
             members.add_column(column)
         for m in story["articles"]:
-            members.add_row(str(m["id"]), m["outlet"], m["joined"] or "", f"{m['similarity']:.2f}" if m["similarity"] is not None else "first",
+            members.add_row(str(m["id"]), m["outlet"], short(m["joined"]), f"{m['similarity']:.2f}" if m["similarity"] is not None else "first",
                             m["title"] or "")
         out.print(members)
     if detail["alerts"]:
@@ -74,7 +79,7 @@ def print_article(out: Console, detail: dict[str, Any], revisions: bool, diff: b
         for column in ("alert", "watch", "kind", "created", "deliveries"):
             alerts.add_column(column)
         for a in detail["alerts"]:
-            alerts.add_row(str(a["id"]), a["watch"], a["kind"], a["created_at"] or "",
+            alerts.add_row(str(a["id"]), a["watch"], a["kind"], short(a["created_at"]),
                            ", ".join(f"{d['channel']}: {d['status']}" for d in a["deliveries"]))
         out.print(alerts)
     if revisions or diff:
@@ -82,8 +87,8 @@ def print_article(out: Console, detail: dict[str, Any], revisions: bool, diff: b
         for column in ("#", "fetched", "status", "url", "raw page"):
             table.add_column(column)
         for r in detail["revisions"]:
-            raw = f"removed {r['raw_pruned_at']}" if r["raw_pruned_at"] else f"{r['raw_bytes']:,} bytes"
-            table.add_row(str(r["number"]), r["fetched_at"] or "", str(r["status"]), r["url"], raw)
+            raw = f"removed {short(r['raw_pruned_at'])}" if r["raw_pruned_at"] else f"{r['raw_bytes']:,} bytes"
+            table.add_row(str(r["number"]), short(r["fetched_at"]), str(r["status"]), r["url"], raw)
         out.print(table)
     if diff:
         print_diffs(out, detail)
@@ -113,10 +118,11 @@ def print_stories(out: Console, stories: list[dict[str, Any]]) -> None:
     for story in stories:
         out.print(Text.assemble((f"story {story['story']}", "bold cyan"), "  ", (story["title"] or "", "bold")))
         table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
-        for column in ("article", "outlet", "first seen", "url"):
-            table.add_column(column)
+        for column in ("article", "outlet", "first seen"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("url", overflow="fold")
         for a in story["articles"]:
-            table.add_row(str(a["id"]), a["outlet"], a["first_seen"] or "", a["url"] or "")
+            table.add_row(str(a["id"]), a["outlet"], short(a["first_seen"]), a["url"] or "")
         out.print(table)
         if not story["watches"]:
             out.print("  no watch matched it", style="dim")
@@ -125,7 +131,7 @@ def print_stories(out: Console, stories: list[dict[str, Any]]) -> None:
             for sent in watch["sent"]:
                 about = f"also in {', '.join(sent['announced'])}" if sent["announced"] else (sent["outlet"] or "")
                 channels = ", ".join(f"{c}: {s}" for c, s in sent["channels"].items()) or "no channel"
-                out.print(f"    {sent['kind']} alert {sent['alert']} ({about}, {sent['created_at']}): {channels}")
+                out.print(f"    {sent['kind']} alert {sent['alert']} ({about}, {short(sent['created_at'])}): {channels}")
             for waiting in watch["waiting"]:
                 out.print(f"    waiting: {waiting}", style="yellow")
         out.print()

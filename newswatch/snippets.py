@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newswatch.searchquery import Query, Word
-from rules.text import sentence_at, tokenize
+from rules.text import sentence_at, title_repeat, tokenize
 
 LIMIT = 240
 
@@ -22,13 +22,28 @@ def _matched(words: list[Word], token: str) -> bool:
 def snippet(query: Query, title: str, text: str, limit: int = LIMIT) -> Snippet:
     """The sentence of `text` holding the first matched word (or its opening when only the title matches)."""
     wanted = query.positive_words()
-    tokens = tokenize(text)
+    body = title_repeat(text, title)  # trafilatura often keeps the headline as the text's first line
+    tokens = [t for t in tokenize(text) if t.start >= body]
     first = next((t for t in tokens if _matched(wanted, t.norm)), None)
     if first is None:
-        cut = " ".join(text[: limit * 2].split())[:limit]
+        cut = " ".join(text[body : body + limit * 2].split())[:limit]
         return Snippet(cut, ())
-    sentence = sentence_at(text, first.start, first.end, limit)
+    sentence = _window(sentence_at(text, first.start, first.end, 20 * limit), wanted, limit)
     return Snippet(sentence, tuple((t.start, t.end) for t in tokenize(sentence) if _matched(wanted, t.norm)))
+
+
+def _window(sentence: str, wanted: list[Word], limit: int) -> str:
+    """A long sentence cut at word boundaries to about `limit` characters around its first match, with `…`."""
+    if len(sentence) <= limit:
+        return sentence
+    at = next((t.start for t in tokenize(sentence) if _matched(wanted, t.norm)), 0)
+    start = max(0, at - limit // 3)
+    if start:
+        start = sentence.find(" ", start) + 1 or start
+    end = min(len(sentence), start + limit)
+    if end < len(sentence):
+        end = sentence.rfind(" ", start, end) if sentence.rfind(" ", start, end) > at else end
+    return ("…" if start else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")
 
 
 def highlight_title(query: Query, title: str) -> tuple[tuple[int, int], ...]:
