@@ -9,6 +9,7 @@ morphology, so search and watches agree on what a word is. The databases only pi
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from rules.morphology import WordForms, word_forms
@@ -54,12 +55,24 @@ class Phrase:
 
     def positions(self, tokens: list[str]) -> list[int]:
         """Where the phrase starts in a list of normalised words."""
-        size = len(self.words)
-        first = self.words[0]
+        allowed = self._allowed(set(tokens))
+        if not all(allowed):
+            return []
+        first, rest = allowed[0], allowed[1:]
         return [
-            i for i in range(len(tokens) - size + 1)
-            if first.matches(tokens[i]) and all(w.matches(tokens[i + k]) for k, w in enumerate(self.words[1:], 1))
+            i for i, token in enumerate(tokens[: len(tokens) - len(rest)])
+            if token in first and all(tokens[i + k] in ok for k, ok in enumerate(rest, 1))
         ]
+
+    def count(self, tokens: list[str], counts: Counter[str]) -> int:
+        """How often the phrase occurs in `tokens` (`counts`: Counter(tokens))."""
+        if len(self.words) == 1:
+            return sum(counts[t] for t in self._allowed(counts.keys())[0])
+        return len(self.positions(tokens))
+
+    def _allowed(self, distinct) -> list[set[str]]:
+        """For each word, which of these distinct words it matches."""
+        return [{t for t in distinct if t.startswith(w.stem) and w.matches(t)} for w in self.words]
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,10 @@ class Query:
 
 def search_words(text: str) -> list[str]:
     """A text as the normalised words the index holds (letters and digits; `_` separates)."""
-    return [part for word in words(text) for part in word.split("_") if part]
+    found = words(text)
+    if "_" not in text:
+        return found
+    return [part for word in found for part in word.split("_") if part]
 
 
 def make_word(written: str, prefix: bool = False) -> Word:
@@ -142,25 +158,28 @@ def parse_query(query: str) -> Query:
     return Query(tuple(Clause(tuple(options)) for options in required), tuple(excluded))
 
 
-def document_matches(query: Query, fields: list[list[str]]) -> bool:
-    """Whether an article whose fields (title, text) hold these normalised words matches the query.
+def evaluate(query: Query, title: list[str], text: list[str]) -> float | None:
+    """The article's score for the query, or None when it does not match.
 
-    A phrase must lie within one field.
+    A phrase must lie within one field. Matches in the title count three times; long texts count less.
     """
-    def present(phrase: Phrase) -> bool:
-        return any(phrase.positions(tokens) for tokens in fields)
-
-    return all(any(present(p) for p in clause.options) for clause in query.required) and not any(
-        present(p) for p in query.excluded
-    )
-
-
-def relevance(query: Query, title: list[str], text: list[str]) -> float:
-    """A score both databases agree on: matches in the title count three times, long texts count less."""
+    fields = [(title, Counter(title)), (text, Counter(text))]
+    if any(phrase.count(tokens, counts) for phrase in query.excluded for tokens, counts in fields):
+        return None
     score = 0.0
     for clause in query.required:
+        found = False
         for phrase in clause.options:
-            hits = 3 * len(phrase.positions(title)) + len(phrase.positions(text))
+            hits = 3 * phrase.count(*fields[0]) + phrase.count(*fields[1])
             if hits:
+                found = True
                 score += hits / (hits + 1.2 * (0.25 + 0.75 * len(text) / 400))
+        if not found:
+            return None
     return round(score, 6)
+
+
+def document_matches(query: Query, fields: list[list[str]]) -> bool:
+    """Whether an article whose title and text hold these normalised words matches the query."""
+    title, text = fields
+    return evaluate(query, title, text) is not None

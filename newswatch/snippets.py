@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newswatch.searchquery import Query, Word
-from rules.text import sentence_at, title_repeat, tokenize
+from rules.text import WORD, normalize_word, sentence_at, title_repeat, tokenize
 
 LIMIT = 240
 
@@ -23,12 +23,18 @@ def snippet(query: Query, title: str, text: str, limit: int = LIMIT) -> Snippet:
     """The sentence of `text` holding the first matched word (or its opening when only the title matches)."""
     wanted = query.positive_words()
     body = title_repeat(text, title)  # trafilatura often keeps the headline as the text's first line
-    tokens = [t for t in tokenize(text) if t.start >= body]
-    first = next((t for t in tokens if _matched(wanted, t.norm)), None)
+    seen: dict[str, bool] = {}
+
+    def hit(word: str) -> bool:
+        if word not in seen:
+            seen[word] = _matched(wanted, normalize_word(word))
+        return seen[word]
+
+    first = next((m for m in WORD.finditer(text, body) if hit(m.group())), None)
     if first is None:
         cut = " ".join(text[body : body + limit * 2].split())[:limit]
         return Snippet(cut, ())
-    sentence = _window(sentence_at(text, first.start, first.end, 20 * limit), wanted, limit)
+    sentence = _window(sentence_at(text, first.start(), first.end(), 20 * limit), wanted, limit)
     return Snippet(sentence, tuple((t.start, t.end) for t in tokenize(sentence) if _matched(wanted, t.norm)))
 
 

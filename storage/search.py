@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from newswatch.searchquery import Phrase, Query, Word, document_matches, relevance, search_words
+from newswatch.searchquery import Phrase, Query, Word, evaluate, search_words
 from newswatch.snippets import Snippet, highlight_title, snippet
 from storage.models import Article, StoryArticle
 from storage.types import UTCDateTime
@@ -124,7 +124,7 @@ def _tsquery_phrase(phrase: Phrase) -> str:
 def candidate_query(query: Query, dialect: str) -> str:
     """The query in the database's own syntax: each word as a quoted stem, so user input never reaches its parser.
 
-    Exclusions are left to `document_matches` (an inflected word's stem would exclude too much).
+    Exclusions are left to `evaluate` (an inflected word's stem would exclude too much).
     """
     if dialect == "sqlite":
         return " AND ".join("(" + " OR ".join(_fts5_phrase(p) for p in c.options) + ")" for c in query.required)
@@ -176,8 +176,9 @@ def search(session: Session, query: Query, filters: Filters = Filters(), limit: 
     scored = []
     for row in rows:
         title_words, text_words = search_words(row.title or ""), search_words(row.text or "")
-        if document_matches(query, [title_words, text_words]):
-            scored.append((relevance(query, title_words, text_words), row))
+        score = evaluate(query, title_words, text_words)
+        if score is not None:
+            scored.append((score, row))
     scored.sort(key=lambda pair: (-pair[0], -pair[1].id))
     return [
         Hit(
