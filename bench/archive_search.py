@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import hashlib
 import random
-import statistics
 import sys
 import tempfile
 import time
