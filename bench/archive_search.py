@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import itertools
 import random
 import sys
 import tempfile
@@ -68,10 +69,11 @@ def forms(words: list[str], lang: str) -> list[str]:
 
 
 def vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """The words and their cumulative Zipf weights."""
     words = forms(RU, "ru") + forms(UK, "uk") + EN * 3 + NAMES + ["заявил", "заявила", "сообщил", "said", "заявив"]
     words += ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(30000)]
     rng.shuffle(words)
-    weights = [1 / (rank + 10) for rank in range(len(words))]
+    weights = list(itertools.accumulate(1 / (rank + 10) for rank in range(len(words))))
     return words, weights
 
 
@@ -82,13 +84,13 @@ def generate(count: int, seed: int = 7) -> list[dict]:
     rows = []
     for i in range(count):
         size = rng.randint(60, 400)
-        body = rng.choices(words, weights, k=size)
+        body = rng.choices(words, cum_weights=weights, k=size)
         if rng.random() < 0.05:
             at = rng.randrange(size)
             body[at:at] = ["губернатор", "заявил"]
         sentences = [" ".join(body[j : j + 12]).capitalize() + "." for j in range(0, len(body), 12)]
         text = "\n".join(" ".join(sentences[k : k + 4]) for k in range(0, len(sentences), 4))
-        title = " ".join(rng.choices(words, weights, k=rng.randint(5, 10))).capitalize()
+        title = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(5, 10))).capitalize()
         when = start + dt.timedelta(minutes=rng.randrange(60 * 24 * 365))
         url = f"https://{rng.choice(OUTLETS)}.example.org/{i}.html"
         rows.append({
