@@ -79,13 +79,14 @@ def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
     article.fetched_at = page.fetched_at
     if article.content_hash == page.content_hash:
         return "unchanged", article_id
+    previous = (article.title, article.text)
     for name, value in _article_values(page).items():
         if name not in ("url_key", "canonical_url", "url", "outlet", "first_seen", "next_revisit_at"):
             setattr(article, name, value)
     article.revision_count += 1
     article.match_pending = True
     session.add(_revision(article_id, page))
-    index_article(session, article_id, page.title, page.text)
+    index_article(session, article_id, page.title, page.text, previous)
     return "revised", article_id
 
 

@@ -19,8 +19,9 @@ from newswatch.snippets import Snippet, highlight_title, snippet
 from storage.models import Article, StoryArticle
 from storage.types import UTCDateTime
 
+# contentless: the words are kept once, in the articles; a changed article is deleted from the index with its old words
 SQLITE_DDL = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
-              "title, body, tokenize = 'unicode61 remove_diacritics 0')")
+              "title, body, content = '', tokenize = 'unicode61 remove_diacritics 0')")
 POSTGRES_DDL = (
     "CREATE TABLE IF NOT EXISTS search_index ("
     " article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,"
@@ -61,13 +62,20 @@ def create_index(connection: Connection) -> None:
             connection.exec_driver_sql(statement)
 
 
-def index_rows(connection: Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> int:
-    """(Re)index articles given as (id, title, text); returns how many."""
-    values = [{"id": i, "title": " ".join(search_words(t or "")), "body": " ".join(search_words(b or ""))} for i, t, b in rows]
+def _values(article_id: int, title: str | None, body: str | None) -> dict:
+    return {"id": article_id, "title": " ".join(search_words(title or "")), "body": " ".join(search_words(body or ""))}
+
+
+def index_rows(connection: Connection, rows: Iterable[tuple[int, str | None, str | None]],
+               previous: dict[int, tuple[str | None, str | None]] | None = None) -> int:
+    """Index articles given as (id, title, text); `previous` holds the title and text they were indexed with, if any."""
+    values = [_values(*row) for row in rows]
     if not values:
         return 0
     if connection.dialect.name == "sqlite":
-        connection.execute(text("DELETE FROM search_index WHERE rowid = :id"), values)
+        old = [_values(i, *previous[i]) for i in (v["id"] for v in values) if previous and i in previous]
+        if old:
+            connection.execute(text("INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', :id, :title, :body)"), old)
         connection.execute(text("INSERT INTO search_index (rowid, title, body) VALUES (:id, :title, :body)"), values)
     else:
         connection.execute(text(
@@ -77,14 +85,22 @@ def index_rows(connection: Connection, rows: Iterable[tuple[int, str | None, str
     return len(values)
 
 
-def index_article(session: Session, article_id: int, title: str | None, body: str | None) -> None:
-    """Keep the index in step with an article's latest title and text (in the caller's transaction)."""
-    index_rows(session.connection(), [(article_id, title, body)])
+def index_article(session: Session, article_id: int, title: str | None, body: str | None,
+                  previous: tuple[str | None, str | None] | None = None) -> None:
+    """Keep the index in step with an article's latest title and text (in the caller's transaction).
+
+    `previous`: the title and text the article had until now (None for a new article).
+    """
+    index_rows(session.connection(), [(article_id, title, body)], {article_id: previous} if previous else None)
 
 
 def reindex(connection: Connection, batch: int = 500, progress: Callable[[int, int], None] | None = None) -> int:
-    """Index every archived article again; `progress(done, total)` after each batch."""
+    """Empty the index and index every archived article again; `progress(done, total)` after each batch."""
     total = connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("INSERT INTO search_index (search_index) VALUES ('delete-all')"))
+    else:
+        connection.execute(text("DELETE FROM search_index"))
     done, last = 0, 0
     while True:
         rows = connection.execute(text("SELECT id, title, text FROM articles WHERE id > :last ORDER BY id LIMIT :n"),

@@ -199,5 +199,14 @@ def test_search_command_prints_json_lines_and_tables(tmp_path, database_url: str
     out = capsys.readouterr().out
     assert "Эвакуация из приграничья" in out and "Хоккейный" not in out
 
+    db = Database(database_url)
+    try:
+        before = _found(db, "Белгород OR Київ")
+        assert main(["--config", str(config), "archive", "reindex"]) == 0
+        assert "indexed 8 article(s)" in capsys.readouterr().out
+        assert _found(db, "Белгород OR Київ") == before and len(before) == 4
+    finally:
+        db.close()
+
     assert main(["--config", str(config), "archive", "search", '"unclosed']) == 64
     assert "unclosed quote" in capsys.readouterr().err
