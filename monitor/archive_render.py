@@ -132,6 +132,10 @@ def print_stories(out: Console, stories: list[dict[str, Any]]) -> None:
                 about = f"also in {', '.join(sent['announced'])}" if sent["announced"] else (sent["outlet"] or "")
                 channels = ", ".join(f"{c}: {s}" for c, s in sent["channels"].items()) or "no channel"
                 out.print(f"    {sent['kind']} alert {sent['alert']} ({about}, {short(sent['created_at'])}): {channels}")
+                if sent["digest"]:
+                    digest = sent["digest"]
+                    into = ", ".join(f"{c}: {s}" for c, s in digest["channels"].items())
+                    out.print(f"      in digest {digest['alert']} ({short(digest['created_at'])}): {into}")
             for waiting in watch["waiting"]:
                 out.print(f"    waiting: {waiting}", style="yellow")
         out.print()

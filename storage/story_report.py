@@ -49,8 +49,10 @@ def _watches(session: Session, story_ids: list[int], only: str | None) -> dict[i
         alerts = list(session.scalars(select(Alert).where(Alert.story_id.in_(chunk)).order_by(Alert.id)))
         outlets = dict(session.execute(select(Article.id, Article.outlet).where(Article.id.in_(
             [a.article_id for a in alerts if a.article_id is not None] or [0]))).all())
+        digests = _digests_of(session, alerts)
         deliveries: dict[int, list[Delivery]] = {}
-        for delivery in session.scalars(select(Delivery).where(Delivery.alert_id.in_([a.id for a in alerts] or [0])).order_by(Delivery.id)):
+        wanted = [a.id for a in alerts] + [d.id for d in digests.values()]
+        for delivery in session.scalars(select(Delivery).where(Delivery.alert_id.in_(wanted or [0])).order_by(Delivery.id)):
             deliveries.setdefault(delivery.alert_id, []).append(delivery)
         for state in states:
             if only is not None and state.watch_id != only:
@@ -58,8 +60,15 @@ def _watches(session: Session, story_ids: list[int], only: str | None) -> dict[i
             sent, waiting = [], []
             for alert in (a for a in alerts if a.story_id == state.story_id and a.watch_id == state.watch_id):
                 channels = {d.channel: d.status for d in deliveries.get(alert.id, [])}
+                digest = digests.get(alert.id)
                 sent.append({"alert": alert.id, "kind": alert.kind, "outlet": outlets.get(alert.article_id),
-                             "announced": list(alert.outlets or []), "created_at": iso(alert.created_at), "channels": channels})
+                             "announced": list(alert.outlets or []), "created_at": iso(alert.created_at), "channels": channels,
+                             "digest": None if digest is None else {
+                                 "alert": digest.id, "created_at": iso(digest.created_at),
+                                 "channels": {d.channel: d.status for d in deliveries.get(digest.id, [])}}})
+                if digest is not None:
+                    waiting += [f"digest {digest.id} to {d.channel} ({d.status})" for d in deliveries.get(digest.id, [])
+                                if d.status in WAITING_STATUSES]
                 waiting += [f"{alert.kind} alert {alert.id} to {channel} ({status})" for channel, status in channels.items()
                             if status in WAITING_STATUSES]
             if state.waiting:
@@ -68,4 +77,18 @@ def _watches(session: Session, story_ids: list[int], only: str | None) -> dict[i
             found.setdefault(state.story_id, []).append({
                 "watch": state.watch_id, "matched": list(state.articles or []), "sent": sent, "waiting": waiting,
             })
+    return found
+
+
+def _digests_of(session: Session, alerts: list[Alert]) -> dict[int, Alert]:
+    """The digest alert that took in each of these alerts (digests are made after the alerts they summarise)."""
+    if not alerts:
+        return {}
+    since = min(a.created_at for a in alerts)
+    found: dict[int, Alert] = {}
+    ids = {a.id for a in alerts}
+    for digest in session.scalars(select(Alert).where(Alert.kind == "digest", Alert.created_at >= since).order_by(Alert.id)):
+        for item in digest.items or []:
+            if item in ids:
+                found[item] = digest
     return found
