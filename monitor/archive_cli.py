@@ -180,7 +180,7 @@ def _selected_ids(db: Database, args: argparse.Namespace) -> list[int] | None:
 
 
 def _export(db: Database, args: argparse.Namespace, _config) -> int:
-    from storage.archive_io import CSV_COLUMNS, article_records, csv_row, export_records
+    from storage.archive_export import CSV_COLUMNS, article_records, csv_row, export_records
 
     ids = _selected_ids(db, args)
     stream = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
@@ -206,7 +206,7 @@ def _export(db: Database, args: argparse.Namespace, _config) -> int:
 
 
 def _read_records(path: str) -> Iterator[dict[str, Any]]:
-    from storage.archive_io import ImportError_
+    from storage.archive_import import ImportFailure
 
     stream = sys.stdin if path == "-" else open(path, encoding="utf-8")
     try:
@@ -216,9 +216,9 @@ def _read_records(path: str) -> Iterator[dict[str, Any]]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ImportError_(f"line {number}: not JSON ({exc.msg})") from None
+                raise ImportFailure(f"line {number}: not JSON ({exc.msg})") from None
             if not isinstance(record, dict):
-                raise ImportError_(f"line {number}: expected a JSON object")
+                raise ImportFailure(f"line {number}: expected a JSON object")
             yield record
     finally:
         if stream is not sys.stdin:
@@ -227,7 +227,7 @@ def _read_records(path: str) -> Iterator[dict[str, Any]]:
 
 def _import(db: Database, args: argparse.Namespace, _config) -> int:
     from monitor.archive_render import progress_bar
-    from storage.archive_io import ImportError_, import_records
+    from storage.archive_import import ImportFailure, import_records
 
     if args.file != "-" and not Path(args.file).is_file():
         print(f"newswatch: no such file: {args.file}", file=sys.stderr)
@@ -239,7 +239,7 @@ def _import(db: Database, args: argparse.Namespace, _config) -> int:
     try:
         with progress_bar("importing", total) as advance:
             report = import_records(db, _read_records(args.file), progress=advance)
-    except ImportError_ as exc:
+    except ImportFailure as exc:
         print(f"newswatch: import stopped at {exc} (what came before it is imported; run the import again after fixing "
               "the file: what is already there is skipped)", file=sys.stderr)
         return EXIT_FAILED

@@ -75,7 +75,7 @@ def test_stories_show_and_search_on_a_crawled_archive(crawled, capsys) -> None:
 
 def _everything(url: str) -> list[dict]:
     """The whole archive as export records (the export is the comparison: it holds every column)."""
-    from storage.archive_io import export_records
+    from storage.archive_export import export_records
 
     db = Database(url)
     try:
