@@ -8,6 +8,8 @@ The full-text index (SQLite FTS5, or a PostgreSQL tsvector with a GIN index) fil
 articles already archived, and `revisions.raw_pruned_at` for `archive.keep_raw`. Revision id 0005
 is this branch's; the lead re-chains it at merge.
 """
+import logging
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -26,7 +28,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('raw_pruned_at', storage.types.UTCDateTime(), nullable=True))
     connection = op.get_bind()
     create_index(connection)
-    reindex(connection)
+    indexed = reindex(connection)
+    if indexed:
+        logging.getLogger("newswatch").warning("indexed %d archived article(s) for `archive search`", indexed)
 
 
 def downgrade() -> None:
