@@ -2,8 +2,9 @@
 
 Both hold the same words (newswatch.searchquery.search_words: case, diacritics, ё/е and ї/і already
 folded in Python), so each database only finds candidates for a query; the query's own matcher
-then keeps the articles that really match, with the rules' morphology. SQLite and PostgreSQL
-therefore return the same articles, ranked by the same score.
+then keeps the articles that really match, with the rules' morphology, and ranks them by one
+score. SQLite and PostgreSQL therefore return the same articles in the same order whenever the
+candidates fit in one window (MIN_WINDOW); beyond that, each picks its window by its own rank.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, Row, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from newswatch.searchquery import Phrase, Query, Word, evaluate, search_words
@@ -29,6 +30,7 @@ POSTGRES_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_search_index_document ON search_index USING GIN (document)",
 )
 MIN_WINDOW = 100  # candidates read per query at least; within them both databases rank alike
+MAX_WINDOWS = 20  # when exclusions or inflection checks drop candidates, further windows are read, at most this many
 
 
 @dataclass(frozen=True)
@@ -166,35 +168,30 @@ def _where(filters: Filters, params: dict) -> str:
     return "".join(f" AND {c}" for c in clauses)
 
 
-def candidates(session: Session, query: Query, filters: Filters, limit: int) -> list[int]:
+def candidates(session: Session, query: Query, filters: Filters, limit: int, offset: int = 0) -> list[int]:
     """Article ids the database finds for the query, best first by its own ranking."""
     dialect = session.get_bind().dialect.name
-    params: dict = {"q": candidate_query(query, dialect), "n": limit}
+    params: dict = {"q": candidate_query(query, dialect), "n": limit, "o": offset}
     where = _where(filters, params)
     if dialect == "sqlite":
         sql = ("SELECT a.id FROM search_index JOIN articles a ON a.id = search_index.rowid"
-               f" WHERE search_index MATCH :q{where} ORDER BY bm25(search_index, 3.0, 1.0), a.id DESC LIMIT :n")
+               f" WHERE search_index MATCH :q{where} ORDER BY bm25(search_index, 3.0, 1.0), a.id DESC LIMIT :n OFFSET :o")
     else:
         sql = ("SELECT a.id FROM search_index s JOIN articles a ON a.id = s.article_id, to_tsquery('simple', :q) q"
-               f" WHERE s.document @@ q{where} ORDER BY ts_rank(s.document, q) DESC, a.id DESC LIMIT :n")
+               f" WHERE s.document @@ q{where} ORDER BY ts_rank(s.document, q) DESC, a.id DESC LIMIT :n OFFSET :o")
     statement = text(sql).bindparams(*(bindparam(k, type_=UTCDateTime()) for k in ("since", "until") if k in params))
     return list(session.execute(statement, params).scalars())
 
 
 def search(session: Session, query: Query, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
     """The best `limit` articles for the query, each with a highlighted snippet."""
-    ids = candidates(session, query, filters, max(MIN_WINDOW, limit * 5))
-    rows = session.execute(
-        select(Article.id, Article.url, Article.canonical_url, Article.title, Article.text, Article.outlet,
-               Article.published, Article.language, StoryArticle.story_id)
-        .outerjoin(StoryArticle, StoryArticle.article_id == Article.id).where(Article.id.in_(ids))
-    ).all()
-    scored = []
-    for row in rows:
-        title_words, text_words = search_words(row.title or ""), search_words(row.text or "")
-        score = evaluate(query, title_words, text_words)
-        if score is not None:
-            scored.append((score, row))
+    window = max(MIN_WINDOW, limit * 5)
+    scored: list[tuple[float, Row]] = []
+    for page in range(MAX_WINDOWS):
+        ids = candidates(session, query, filters, window, page * window)
+        scored += _matching(session, query, ids)
+        if len(ids) < window or len(scored) >= limit:
+            break
     scored.sort(key=lambda pair: (-pair[0], -pair[1].id))
     return [
         Hit(
@@ -204,3 +201,20 @@ def search(session: Session, query: Query, filters: Filters = Filters(), limit: 
         )
         for score, row in scored[:limit]
     ]
+
+
+def _matching(session: Session, query: Query, ids: list[int]) -> list[tuple[float, Row]]:
+    """The candidates that really match the query, with their score."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Article.id, Article.url, Article.canonical_url, Article.title, Article.text, Article.outlet,
+               Article.published, Article.language, StoryArticle.story_id)
+        .outerjoin(StoryArticle, StoryArticle.article_id == Article.id).where(Article.id.in_(ids))
+    ).all()
+    found = []
+    for row in rows:
+        score = evaluate(query, search_words(row.title or ""), search_words(row.text or ""))
+        if score is not None:
+            found.append((score, row))
+    return found

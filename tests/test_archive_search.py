@@ -210,3 +210,20 @@ def test_search_command_prints_json_lines_and_tables(tmp_path, database_url: str
 
     assert main(["--config", str(config), "archive", "search", '"unclosed']) == 64
     assert "unclosed quote" in capsys.readouterr().err
+
+
+def test_exclusions_read_further_windows(database_url: str, monkeypatch) -> None:
+    import storage.search
+
+    monkeypatch.setattr(storage.search, "MIN_WINDOW", 10)
+    db = Database(database_url)
+    try:
+        db.migrate()
+        with db.session() as s:
+            for i in range(25):  # the word in the title: these rank first, and all are excluded
+                archive_page(s, _page("ledger", f"h{i}", "ru", 0, f"Хоккей в Белгороде, матч {i}", "Игра закончилась вничью."))
+            quiet = [archive_page(s, _page("ledger", f"q{i}", "ru", 0, f"Новости дня {i}", "В Белгороде открыли сквер."))[1]
+                     for i in range(5)]
+        assert sorted(_found(db, "Белгород -хоккей", limit=5)) == sorted(quiet)
+    finally:
+        db.close()
