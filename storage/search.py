@@ -56,6 +56,11 @@ class Hit:
     title_highlights: tuple[tuple[int, int], ...] = field(default=())
 
 
+def outside_search_index(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic `include_name` hook: the index's tables are made here by hand, not from storage/models.py."""
+    return not (type_ == "table" and (name or "").startswith("search_index"))
+
+
 def create_index(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(SQLITE_DDL)
