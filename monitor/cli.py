@@ -45,12 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--since", default="7d", metavar="DURATION", help="articles first seen within this long (default: 7d)")
     replay.add_argument("--send", action="store_true", help="write the added alerts to the outbox and deliver them (backfill)")
 
-    archive = commands.add_parser("archive", help="archive tools")
-    archive_commands = archive.add_subparsers(dest="archive_command", metavar="SUBCOMMAND", required=True)
-    export = archive_commands.add_parser("export", help="print every archived article as one JSON object per line")
-    export.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default: jsonl)")
-    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    archive_commands.add_parser("stories", help="put archived articles that have no story yet into stories (after an upgrade)")
+    from monitor.archive_cli import add_commands as add_archive_commands
+
+    add_archive_commands(commands)
 
     from monitor.alerts_cli import add_commands as add_alert_commands
 
@@ -122,14 +119,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from monitor.daemon import run_daemon
 
             return run_daemon(config, db, crawler_log_level(args.verbose))
-        if args.command == "archive" and args.archive_command == "stories":
-            from storage.stories import place_archive
+        if args.command in ("archive", "stories"):
+            from monitor import archive_cli
 
-            placed, joined = place_archive(db)
-            print(f"placed {placed} article(s) in stories; {joined} joined a story of an earlier article")
-            return EXIT_OK
-        if args.command == "archive":
-            return _export(db, args.output)
+            return archive_cli.run(args, config, db)
         if args.command == "outlets":
             return _outlets(config, db, args.json)
         if args.command == "alerts":
@@ -178,20 +171,6 @@ def _outlets(config, db, as_json: bool) -> int:
 
     rows = outlet_rows(db, config.settings.outlets, dt.datetime.now(dt.timezone.utc))
     print(json.dumps(rows, indent=2) if as_json else render_table(rows))
-    return EXIT_OK
-
-
-def _export(db, output: str | None) -> int:
-    from storage.export import iter_articles
-
-    stream = open(output, "w", encoding="utf-8") if output else sys.stdout
-    try:
-        with db.session() as session:
-            for record in iter_articles(session):
-                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            stream.close()
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
 from monitor.alert_settings import AlertSettings, Channel, DeliverySettings
+from monitor.retention import ArchiveSettings
 from newswatch.secrets import MASKER
 from newswatch.yamlsource import ConfigError, Problem, load_yaml, validate
 from rules.ruleset import RuleSet, load_rules
@@ -33,6 +34,7 @@ class Settings(BaseModel):
     crawler: CrawlSettings = CrawlSettings()
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
+    archive: ArchiveSettings = ArchiveSettings()
 
     @field_validator("channels", mode="before")
     @classmethod

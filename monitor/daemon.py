@@ -23,6 +23,7 @@ from monitor.crawl import crawl, stop_all_workers
 from monitor.delivery import deliver_due, send, url_for_send
 from monitor.health import due_outlets
 from monitor.render import Message
+from monitor.retention import RETENTION_EVERY, retention_job
 from monitor.matching import match_pending
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
@@ -157,6 +158,10 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     scheduler.add_job(
         daemon.rules.current, IntervalTrigger(seconds=RULES_POLL.total_seconds(), timezone=dt.timezone.utc),
         id="rules", misfire_grace_time=int(RULES_POLL.total_seconds()),
+    )
+    scheduler.add_job(
+        retention_job, IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=dt.timezone.utc), id="retention",
+        args=[daemon.config.settings.archive.keep_raw, daemon.db], next_run_time=now, misfire_grace_time=int(RETENTION_EVERY.total_seconds()),
     )
     daemon.scheduler = scheduler
     return scheduler

@@ -57,6 +57,7 @@ class Revision(Base):
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    raw_pruned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # raw_html emptied by retention (archive.keep_raw)
 
     article: Mapped[Article] = relationship(back_populates="revisions")
 
