@@ -228,16 +228,18 @@ def _send_due(
             error, channel_fault = MASKER.mask(f"could not build the message: {type(exc).__name__}: {exc}"), False
         attempts = alert.attempts + 1
         moment = now or utcnow()
-        with db.session() as session:
+        with db.session() as session:  # the outcome commits on its own: channel bookkeeping must never undo it
             if error is None:
                 mark_sent(session, alert.delivery_id, moment)
-                released = record_channel_success(session, alert.channel, moment)
             else:
                 retry_at = None if attempts >= settings.max_attempts else moment + backoff_delay(attempts, settings)
                 status = mark_failed_attempt(session, alert.delivery_id, error, retry_at)
-                if channel_fault:
-                    streak = channel_streak(session, alert.channel) + 1
-                    record_channel_failure(session, alert.channel, error, moment, backoff_delay(streak, settings))
+        with db.session() as session:
+            if error is None:
+                released = record_channel_success(session, alert.channel, moment)
+            elif channel_fault:
+                streak = channel_streak(session, alert.channel) + 1
+                record_channel_failure(session, alert.channel, error, moment, backoff_delay(streak, settings))
         if error is None:
             report.sent += 1
             log.info("alert %s (%s) sent to %s", alert.alert_id, alert.kind, alert.channel)

@@ -1,7 +1,9 @@
 """Keep secrets out of logs: mask the credentials of channel URLs wherever text is printed."""
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import threading
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -79,11 +81,23 @@ class SecretMasker:
 
 MASKER = SecretMasker()
 _installed = False
+SECRETS_ENV = "NEWSWATCH_MASK_SECRETS"  # how child processes (crawl workers) learn what to mask
+
+
+def export_secrets(masker: SecretMasker = MASKER) -> None:
+    """Hand the known secrets to child processes, which inherit the environment and mask them too."""
+    with masker._lock:
+        secrets = sorted(masker._secrets)
+    os.environ[SECRETS_ENV] = json.dumps(secrets)
 
 
 def install_log_masking(masker: SecretMasker = MASKER) -> None:
     """Mask secrets in every log record of the process, whichever logger or handler formats it."""
     global _installed
+    try:
+        masker.add(*json.loads(os.environ.get(SECRETS_ENV, "[]")))
+    except (ValueError, TypeError):
+        pass
     if _installed:
         return
     original = logging.getLogRecordFactory()

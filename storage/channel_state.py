@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ChannelState, Delivery
+from storage.upsert import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,7 @@ def channels_backing_off(session: Session, now: dt.datetime) -> dict[str, dt.dat
 
 def record_channel_failure(session: Session, channel: str, error: str, now: dt.datetime, pause: dt.timedelta) -> int:
     """One more failure in a row; the channel is left alone until now + pause. Returns the streak."""
-    row = session.get(ChannelState, channel)
-    if row is None:
-        row = ChannelState(channel=channel, error_streak=0)
-        session.add(row)
+    row = _row(session, channel)
     row.error_streak = (row.error_streak or 0) + 1
     row.backoff_until, row.last_error, row.last_failure_at = now + pause, error[:2000], now
     return row.error_streak
@@ -54,10 +52,7 @@ def record_channel_success(session: Session, channel: str, now: dt.datetime) -> 
 
     Returns how many waiting messages were released when this ends a failure streak, else None.
     """
-    row = session.get(ChannelState, channel)
-    if row is None:
-        session.add(ChannelState(channel=channel, error_streak=0, last_success_at=now))
-        return None
+    row = _row(session, channel)
     recovered = row.error_streak > 0
     row.error_streak, row.backoff_until, row.last_success_at = 0, None, now
     if not recovered:
@@ -68,3 +63,9 @@ def record_channel_success(session: Session, channel: str, now: dt.datetime) -> 
         ).values(next_attempt_at=None)
     )
     return result.rowcount or 0
+
+
+def _row(session: Session, channel: str) -> ChannelState:
+    """The channel's row, locked for this transaction (made first if missing; concurrent passes are fine)."""
+    insert_ignore(session, ChannelState, {"channel": channel, "error_streak": 0}, keys=["channel"])
+    return session.scalars(select(ChannelState).where(ChannelState.channel == channel).with_for_update()).one()
