@@ -21,7 +21,7 @@ from storage.db import Database
 from storage.models import DaemonHolder
 from storage.types import utcnow
 
-ADVISORY_KEY = 0x6E657773  # "news": the advisory lock id newswatch daemons take
+ADVISORY_KEY = 0x6E776430  # "nwd0": the daemon's advisory lock id (storage/stories.py uses "news" for placing)
 
 
 @dataclass(frozen=True)
