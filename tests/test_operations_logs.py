@@ -102,3 +102,19 @@ def test_config_edits_are_logged_and_a_fixed_rule_edit_is_announced(tmp_path, we
     titles = [json.loads(body)["title"] for body in webhook.received]
     assert titles == ["newswatch: rule files have errors", "newswatch: rule files are fixed"]
     assert sum("rule files are fixed" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_refused_connection_is_one_warning_line_not_a_traceback(tmp_path) -> None:
+    from tests.conftest import free_port
+
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", {}, {"chat": "json://127.0.0.1:9/x"})
+    data = yaml.safe_load(config.read_text())
+    data["outlets"] = [{"name": "dead", "feeds": [f"http://127.0.0.1:{free_port()}/feed.xml"]}]
+    config.write_text(yaml.safe_dump(data))
+    run = subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(config), "crawl", "--once"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "connection_refused" in run.stderr and "Traceback" not in run.stderr and "Gave up retrying" not in run.stderr
+    debug = subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(config), "-vv", "crawl", "--once", "--force"],
+                           capture_output=True, text=True, timeout=300)
+    assert "Traceback" in debug.stderr  # all of it is there at -vv
