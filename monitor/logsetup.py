@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 
 from newswatch.secrets import MASKER, install_log_masking
 
@@ -18,7 +19,9 @@ CHATTY = ("apscheduler", "alembic", "scrapy", "twisted", "urllib3", "filelock")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message (and the traceback, masked)."""
+    """One JSON object per record: time (UTC), level, logger, message (and the traceback, masked)."""
+
+    converter = time.gmtime
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -38,7 +41,6 @@ def configure_logging(verbosity: int, log_format: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         formatter: logging.Formatter = JsonFormatter()
-        formatter.converter = __import__("time").gmtime
     else:
         formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(formatter)

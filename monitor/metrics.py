@@ -40,7 +40,8 @@ class DatabaseCollector(Collector):
             new.add_metric([outlet], shot.articles[outlet])
             revised.add_metric([outlet], shot.revisions[outlet])
         sent = CounterMetricFamily("newswatch_alerts_sent", "Messages the channel accepted.", labels=["channel"])
-        failed = CounterMetricFamily("newswatch_alerts_failed", "Messages that ran out of attempts.", labels=["channel"])
+        failed = GaugeMetricFamily("newswatch_alerts_failed", "Messages that ran out of attempts and wait for `alerts retry`.",
+                                   labels=["channel"])
         depth = GaugeMetricFamily("newswatch_outbox_depth", "Messages waiting: pending (to send) or held (for a digest).",
                                   labels=["channel", "status"])
         channels = sorted({channel for channel, _status in shot.deliveries})

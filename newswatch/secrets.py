@@ -85,19 +85,25 @@ SECRETS_ENV = "NEWSWATCH_MASK_SECRETS"  # how child processes (crawl workers) le
 
 
 def export_secrets(masker: SecretMasker = MASKER) -> None:
-    """Hand the known secrets to child processes, which inherit the environment and mask them too."""
+    """Hand the known secrets to this process's crawl workers (they inherit the environment)."""
     with masker._lock:
         secrets = sorted(masker._secrets)
-    os.environ[SECRETS_ENV] = json.dumps(secrets)
+    os.environ[SECRETS_ENV] = json.dumps({"parent": os.getpid(), "secrets": secrets})
+
+
+def import_secrets(masker: SecretMasker = MASKER) -> None:
+    """In a crawl worker: mask what the parent process exported (only a direct parent's list is taken)."""
+    try:
+        exported = json.loads(os.environ.get(SECRETS_ENV, "{}"))
+        if exported.get("parent") == os.getppid():
+            masker.add(*exported.get("secrets", []))
+    except (ValueError, TypeError, AttributeError):
+        pass
 
 
 def install_log_masking(masker: SecretMasker = MASKER) -> None:
     """Mask secrets in every log record of the process, whichever logger or handler formats it."""
     global _installed
-    try:
-        masker.add(*json.loads(os.environ.get(SECRETS_ENV, "[]")))
-    except (ValueError, TypeError):
-        pass
     if _installed:
         return
     original = logging.getLogRecordFactory()

@@ -62,7 +62,7 @@ def test_one_daemon_per_database_and_its_metrics(tmp_path, database_url, demo_si
         assert metrics[("newswatch_articles_revised_total", (("outlet", outlet),))] == 0
         assert metrics[("newswatch_outlet_last_success_timestamp_seconds", (("outlet", outlet),))] > 1.7e9
         assert metrics[("newswatch_outlet_error_streak", (("outlet", outlet),))] == 0
-    assert metrics[("newswatch_alerts_failed_total", (("channel", "chat"),))] == 0
+    assert metrics[("newswatch_alerts_failed", (("channel", "chat"),))] == 0
     assert metrics[("newswatch_outbox_depth", (("channel", "chat"), ("status", "pending")))] == 0
     assert metrics[("newswatch_rule_reloads_total", ())] == 0
     assert metrics[("newswatch_engine_restarts_total", ())] == 0

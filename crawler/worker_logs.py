@@ -1,4 +1,5 @@
-"""Keep ordinary network failures out of the crawl worker's log as tracebacks (below -vv).
+"""The crawl worker's logging: the parent's secrets masked, and ordinary network failures kept out
+of the log as tracebacks (below -vv).
 
 Scrapy logs a refused connection, a timeout or a failed DNS lookup as an ERROR with a long
 Twisted traceback (robots.txt download, retry give-up). newswatch records each of these against its
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 
 from scrapy import exceptions as scrapy_errors
+
+from newswatch.secrets import import_secrets
 
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (
     scrapy_errors.DownloadConnectionRefusedError, scrapy_errors.CannotResolveHostError, scrapy_errors.DownloadTimeoutError,
@@ -40,8 +43,10 @@ class NetworkErrorsToDebug(logging.Filter):
         return True
 
 
-def quiet_network_errors(log_level: str) -> None:
-    """Install the filter unless the crawl runs at DEBUG (-vv), where every traceback is shown."""
+def configure_worker_logging(log_level: str) -> None:
+    """Mask the secrets the daemon exported (`${VAR}` values in outlet URLs, channel tokens), and install
+    the network-error filter unless the crawl runs at DEBUG (-vv), where every traceback is shown."""
+    import_secrets()
     if log_level.upper() == "DEBUG":
         return
     for name in NOISY_LOGGERS:
