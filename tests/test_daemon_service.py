@@ -38,7 +38,13 @@ def test_one_daemon_per_database_and_its_metrics(tmp_path, database_url, demo_si
         assert get(port, "/healthz") == (200, "ok\n")
         assert get(port, "/readyz") == (200, "ready\n")
         assert get(port, "/nothing")[0] == 404
-        assert wait_for(lambda: samples(get(port, "/metrics")[1]).get(("newswatch_alerts_sent_total", (("channel", "chat"),))) == 10, 10)
+
+        def settled() -> bool:  # every outlet's first crawl recorded (articles can be matched before their crawl ends)
+            now = samples(get(port, "/metrics")[1])
+            return now.get(("newswatch_alerts_sent_total", (("channel", "chat"),))) == 10 and all(
+                now.get(("newswatch_outlet_last_success_timestamp_seconds", (("outlet", o),)), 0) > 0 for o in demo_sites)
+
+        assert wait_for(settled, 30)
         metrics = samples(get(port, "/metrics")[1])
 
         second = Daemon(config, tmp_path / "second.log")
