@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Article, Delivery
+from storage.models import Alert, Article, ChannelState, Delivery
 from storage.types import utcnow
 
 
@@ -158,6 +158,9 @@ def retry_failed(session: Session, alert_ids: list[int] | None = None) -> int:
     statement = update(Delivery).where(Delivery.status == "failed")
     if alert_ids is not None:
         statement = statement.where(Delivery.alert_id.in_(alert_ids))
+    channels = select(Delivery.channel).where(statement.whereclause).distinct()
+    # an operator's retry means now: the channels' own backoff is lifted too
+    session.execute(update(ChannelState).where(ChannelState.channel.in_(channels)).values(backoff_until=None))
     return session.execute(statement.values(status="pending", attempts=0, interrupted=0, claimed_at=None, next_attempt_at=None)).rowcount or 0
 
 

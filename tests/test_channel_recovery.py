@@ -68,3 +68,25 @@ def test_a_channel_url_no_apprise_plugin_accepts_is_a_config_error(tmp_path, cap
     assert main(["--config", str(config), "rules", "check"]) == 2
     err = capsys.readouterr().err
     assert "newswatch.yaml:" in err and "channels.chat" in err and expected in err
+
+
+def test_alerts_retry_lifts_the_channel_backoff(tmp_path) -> None:
+    from storage.deliveries import retry_failed
+
+    receiver = FlakyReceiver().start()
+    receiver.mode = "status"
+    channels = {"chat": Channel(url=receiver.url)}
+    settings = DeliverySettings(backoff="10m", max_attempts=1)
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        db.migrate()
+        archive(db, page("wire", "/raid", RAID))
+        assert match_pending(db, matcher(tmp_path, [watch("raids", ["chat"])], set(channels))).alerts == 1
+        assert deliver_due(db, channels, settings).given_up == 1
+        receiver.mode = "ok"
+        with db.session() as session:
+            assert retry_failed(session) == 1
+        assert deliver_due(db, channels, settings).sent == 1  # not ten minutes later: the operator asked for now
+    finally:
+        db.close()
+        receiver.stop()
