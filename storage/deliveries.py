@@ -68,6 +68,7 @@ class DeliveryRow:
     last_error: str | None
     next_attempt_at: dt.datetime | None
     sent_at: dt.datetime | None
+    interrupted: int = 0  # claims cut off by a crash (not attempts)
 
 
 def _due(now: dt.datetime):
@@ -147,7 +148,7 @@ def list_deliveries(session: Session, failed_only: bool = False, limit: int = 10
             delivery_id=d.id, alert_id=a.id, kind=a.kind, watch_id=a.watch_id,
             title=(art.title or art.canonical_url) if art else f"digest of {len(a.items)} alert(s)",
             channel=d.channel, status=d.status, attempts=d.attempts, last_error=d.last_error,
-            next_attempt_at=d.next_attempt_at, sent_at=d.sent_at,
+            next_attempt_at=d.next_attempt_at, sent_at=d.sent_at, interrupted=d.interrupted,
         )
         for d, a, art in session.execute(query).all()
     ]

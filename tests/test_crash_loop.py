@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import func, select
 
-from monitor.alert_settings import Channel
+from monitor.cli import main
 from monitor.config import load_config
 from monitor.crawl import crawl
 from monitor.matching import match_pending
@@ -67,7 +67,7 @@ def test_a_daemon_killed_before_any_crawl_finishes_still_alerts(tmp_path, demo_s
     assert set(received) == keys  # every alert arrived; a repeat could only be a send cut off in flight, with its key
 
 
-def test_sends_cut_off_by_kills_are_not_failed_attempts(tmp_path) -> None:
+def test_sends_cut_off_by_kills_are_not_failed_attempts(tmp_path, capsys) -> None:
     receiver = FlakyReceiver().start()
     receiver.mode = "hang"  # accepts the request and holds its answer until the daemon is killed
     database = f"sqlite:///{tmp_path / 'a.db'}"
@@ -103,6 +103,8 @@ def test_sends_cut_off_by_kills_are_not_failed_attempts(tmp_path) -> None:
         db.close()
         receiver.stop()
     assert tuple(row) == ("sent", 1, 3)  # one answered attempt; three cut off, none counted as failures
+    assert main(["--config", str(path), "alerts", "list"]) == 0
+    assert "3 send(s) cut off by a crash and sent again with the same key" in capsys.readouterr().out
     keys = {json.loads(body)["idempotency_key"] for body in [*receiver.held, *receiver.received]}
     assert len(receiver.held) == 3 and len(keys) == 1  # every resend carried the same key
 
