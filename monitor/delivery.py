@@ -23,7 +23,7 @@ from monitor.render import Limits, Message, render
 from newswatch.secrets import MASKER, redact_url
 from storage.channel_state import channel_streak, channels_backing_off, record_channel_failure, record_channel_success
 from storage.db import Database
-from storage.deliveries import OutgoingAlert, claim, due_deliveries, mark_failed_attempt, mark_sent
+from storage.deliveries import OutgoingAlert, claim, due_deliveries, give_up_if_crashing, mark_failed_attempt, mark_sent
 from storage.outbox import build_digests, flush_followups
 from storage.types import utcnow
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls"}
 EMAIL_SCHEMES = {"mailto", "mailtos"}
 NOT_CONFIGURED = "channel '{}' is not in the config"
+CRASHES_PER_ATTEMPT = 3  # sends cut off by a crash allowed per attempt before a message is suspected of causing them
 
 
 @dataclass
@@ -216,6 +217,11 @@ def _send_due(
         with db.session() as session:
             if not claim(session, alert.delivery_id, now or utcnow(), settings.lease):
                 continue
+            crashes = give_up_if_crashing(session, alert.delivery_id, CRASHES_PER_ATTEMPT * settings.max_attempts)
+        if crashes is not None:
+            report.given_up += 1
+            log.error("alert %s to channel %s: the process died during %d sends of it; given up", alert.alert_id, alert.channel, crashes)
+            continue
         channel = channels.get(alert.channel)
         channel_fault = True  # False when the message itself could not be built: the channel is not to blame
         try:

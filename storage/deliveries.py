@@ -118,6 +118,19 @@ def claim(session: Session, delivery_id: int, now: dt.datetime, lease: dt.timede
     return result.rowcount == 1
 
 
+def give_up_if_crashing(session: Session, delivery_id: int, limit: int) -> int | None:
+    """A delivery whose sends were cut off by a crash `limit` times is `failed` (it may be what kills the process).
+
+    Returns the number of cut-off sends when it gave up, else None.
+    """
+    delivery = session.get(Delivery, delivery_id)
+    if delivery.interrupted < limit:
+        return None
+    delivery.status, delivery.next_attempt_at, delivery.claimed_at = "failed", None, None
+    delivery.last_error = f"the process died during {delivery.interrupted} sends of this message; given up (alerts retry queues it again)"
+    return delivery.interrupted
+
+
 def mark_sent(session: Session, delivery_id: int, now: dt.datetime | None = None) -> None:
     delivery = session.get(Delivery, delivery_id)
     delivery.status, delivery.sent_at, delivery.next_attempt_at, delivery.last_error = "sent", now or utcnow(), None, None

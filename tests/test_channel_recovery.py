@@ -90,3 +90,26 @@ def test_alerts_retry_lifts_the_channel_backoff(tmp_path) -> None:
     finally:
         db.close()
         receiver.stop()
+
+
+def test_a_message_that_keeps_killing_the_process_is_given_up(tmp_path, webhook) -> None:
+    from storage.deliveries import claim
+
+    channels = {"chat": Channel(url=f"json://{webhook.netloc}/x")}
+    settings = DeliverySettings(max_attempts=2, lease="1m")  # gives up after 3 × 2 cut-off sends
+    db = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        db.migrate()
+        archive(db, page("wire", "/raid", RAID))
+        assert match_pending(db, matcher(tmp_path, [watch("raids", ["chat"])], set(channels))).alerts == 1
+        t0 = dt.datetime.now(dt.timezone.utc)
+        for crash in range(6):  # six processes claimed it and died before recording an outcome
+            with db.session() as session:
+                assert claim(session, 1, t0 + crash * 61 * SECOND, settings.lease)
+        report = deliver_due(db, channels, settings, now=t0 + 6 * 61 * SECOND)
+        with db.session() as session:
+            row = session.execute(select(Delivery.status, Delivery.attempts, Delivery.interrupted, Delivery.last_error)).one()
+    finally:
+        db.close()
+    assert report.given_up == 1 and not webhook.received
+    assert tuple(row[:3]) == ("failed", 0, 6) and "the process died during 6 sends" in row[3]
