@@ -87,3 +87,27 @@ def test_a_taken_port_does_not_stop_the_daemon(tmp_path, webhook) -> None:
             assert wait_for(lambda: f"cannot listen on 127.0.0.1:{port} (http.listen)" in daemon.output(), 10)
         finally:
             assert daemon.stop() == 0
+
+
+def test_readyz_says_what_is_not_ready(tmp_path) -> None:
+    from monitor.config import load_config
+    from monitor.daemon import Daemon as RunningDaemon
+    from monitor.http_endpoint import HttpEndpoint
+    from monitor.operations import Operations
+    from storage.db import Database
+
+    config = load_config(write_config(tmp_path, f"postgresql://nw:pw1234@127.0.0.1:{free_port()}/x", {}, {"chat": "json://127.0.0.1:9/x"}))
+    db = Database(config.database_url)
+    operations = Operations(config, db, RunningDaemon(config, db))  # rules loaded; no scheduler started; no database
+    endpoint = HttpEndpoint(("127.0.0.1", 0))
+    for path, route in operations.routes().items():
+        endpoint.add_route(path, route)
+    endpoint.start()
+    try:
+        status, body = get(endpoint.port, "/readyz")
+        assert get(endpoint.port, "/healthz") == (200, "ok\n")
+    finally:
+        endpoint.stop()
+        db.close()
+    assert status == 503 and body.startswith("not ready: database unreachable (OperationalError: ")
+    assert body.rstrip().endswith("; scheduler not running") and "pw1234" not in body
