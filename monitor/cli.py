@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.logsetup import configure_logging
 from newswatch.yamlsource import ConfigError
 
-EXIT_OK, EXIT_DATABASE, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2, 64
+EXIT_OK, EXIT_DATABASE, EXIT_CONFIG, EXIT_ALREADY_RUNNING, EXIT_USAGE = 0, 1, 2, 3, 64
 log = logging.getLogger("newswatch")
 
 
@@ -133,7 +133,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not alerts_cli.needs_database(args):
             return alerts_cli.run(args, config, None)
     db = Database(config.database_url)
+    lock = None
     try:
+        if args.command == "run":  # one daemon per database, taken before anything is migrated or written
+            from monitor.operations import take_database
+
+            lock = take_database(db)
+            if lock is None:
+                return EXIT_ALREADY_RUNNING
         db.migrate()
         if args.command in ("crawl", "run"):
             _place_unplaced(db)
@@ -142,7 +149,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             from monitor.daemon import run_daemon
 
-            return run_daemon(config, db, crawler_log_level(args.verbose))
+            return run_daemon(config, db, crawler_log_level(args.verbose), lock)
         if args.command == "archive" and args.archive_command == "stories":
             from storage.stories import place_archive
 
@@ -156,6 +163,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "alerts":
             return alerts_cli.run(args, config, db)
     finally:
+        if lock is not None:
+            lock.release()
         db.close()
     return EXIT_USAGE
 

@@ -29,7 +29,7 @@ from monitor.operations import Operations, tell_admins
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
-from storage.daemon_lock import AlreadyRunning
+from storage.daemon_lock import AlreadyRunning, DaemonLock
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -172,10 +172,10 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     return scheduler
 
 
-def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING") -> int:
+def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING", lock: DaemonLock | None = None) -> int:
     daemon = Daemon(config, db, crawler_log_level)
     scheduler = build_scheduler(daemon)
-    operations = Operations(config, db, daemon)
+    operations = Operations(config, db, daemon, lock)
     try:
         operations.start()  # one daemon per database; pending articles matched before the first crawl; /metrics
     except AlreadyRunning as exc:

@@ -24,7 +24,7 @@ from monitor.metrics import CONTENT_TYPE, exposition
 from monitor.source_health import Notice, check_sources
 from newswatch.secrets import MASKER
 from newswatch.yamlsource import ConfigError
-from storage.daemon_lock import DaemonLock
+from storage.daemon_lock import AlreadyRunning, DaemonLock
 from storage.db import Database
 from storage.operations import Poll, polls_between, sent_between
 
@@ -62,9 +62,9 @@ def summary_line(polls: list[Poll], sent: int, minutes: float) -> str | None:
 
 
 class Operations:
-    def __init__(self, config: Config, db: Database, daemon) -> None:
+    def __init__(self, config: Config, db: Database, daemon, lock: DaemonLock | None = None) -> None:
         self.config, self.db, self.daemon = config, db, daemon
-        self.lock = DaemonLock(db)
+        self.lock = lock or DaemonLock(db)
         self.endpoint: HttpEndpoint | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,8 +72,10 @@ class Operations:
         self._config_reported: str | None = None
 
     def start(self) -> None:
-        """Take the database (raises storage.daemon_lock.AlreadyRunning), catch up on alerts, start the rest."""
-        self.lock.acquire()
+        """Take the database unless `lock` already holds it (raises AlreadyRunning), catch up on alerts, start the rest."""
+        if not self.lock.held:
+            self.lock.acquire()
+        self.lock.write_note()
         self.catch_up()
         address = self.config.settings.http.address
         if address is not None:
@@ -190,3 +192,14 @@ def _digest(config: Config) -> str:
         return hashlib.sha256(config.path.read_bytes()).hexdigest()
     except OSError as exc:
         return f"unreadable: {exc}"
+
+
+def take_database(db: Database) -> DaemonLock | None:
+    """For `newswatch run`, before the migrations: the lock, or None (logged, naming the holder) when taken."""
+    lock = DaemonLock(db)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        log.error("%s; not starting", exc)
+        return None
+    return lock

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
@@ -55,13 +56,16 @@ class DaemonLock:
         self.db = db
         self._file: int | None = None
         self._connection: Connection | None = None
+        self._me: Holder | None = None
 
     def acquire(self) -> Holder:
+        """Take the lock (before the migrations run, so a second daemon never migrates under a running one)."""
         me = this_process()
         if self.db.dialect == "sqlite":
             self._lock_file(me)
         elif self.db.dialect == "postgresql":
             self._lock_postgres(me)
+        self._me = me
         return me
 
     def lock_path(self) -> Path | None:
@@ -91,15 +95,28 @@ class DaemonLock:
     def _lock_postgres(self, me: Holder) -> None:
         connection = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}):
-            row = connection.execute(text("SELECT host, pid, started_at FROM daemon_holder WHERE id = 1")).first()
+            try:
+                row = connection.execute(text("SELECT host, pid, started_at FROM daemon_holder WHERE id = 1")).first()
+            except SQLAlchemyError:  # a holder that has not migrated yet: no note
+                row = None
             connection.close()
             holder = Holder(row.host, row.pid, row.started_at.replace(tzinfo=dt.timezone.utc)) if row else None
             raise AlreadyRunning(holder)
         self._connection = connection
-        with self.db.session() as session:
-            session.merge(DaemonHolder(id=1, host=me.host, pid=me.pid, started_at=me.started_at))
+        self._me = me
+
+    def write_note(self) -> None:
+        """PostgreSQL: record who holds the lock (after the migrations, which make the table)."""
+        if self._connection is not None and self._me is not None:
+            with self.db.session() as session:
+                session.merge(DaemonHolder(id=1, host=self._me.host, pid=self._me.pid, started_at=self._me.started_at))
+
+    @property
+    def held(self) -> bool:
+        return self._file is not None or self._connection is not None or self._me is not None
 
     def release(self) -> None:
+        self._me = None
         if self._file is not None:
             os.close(self._file)  # closing the descriptor drops the flock
             self._file = None
