@@ -15,11 +15,18 @@ from newswatch.yamlsource import ConfigError
 EXIT_OK, EXIT_ERRORS = 0, 2
 
 
+def describe_database(url: str) -> str:
+    """The database as an error line may name it: a SQLite file by its path, a server without credentials."""
+    if url.startswith("sqlite:///"):
+        return f"sqlite {url[len('sqlite:///'):] or ':memory:'}"
+    return redact_url(url)
+
+
 def database_error_line(url: str, exc: BaseException) -> str:
     """One masked line for a database that cannot be used (instead of SQLAlchemy's long traceback)."""
     cause = getattr(exc, "orig", None) or exc
     first = next((line.strip() for line in str(cause).splitlines() if line.strip()), type(cause).__name__)
-    return MASKER.mask(f"database {redact_url(url)}: {type(cause).__name__}: {first}")
+    return MASKER.mask(f"database {describe_database(url)}: {type(cause).__name__}: {first}")
 
 
 def schema_state(db) -> tuple[str | None, str]:
@@ -63,15 +70,15 @@ def check(config_file) -> int:
             connection.execute(text("SELECT 1"))
         current, head = schema_state(db)
         if current == head:
-            summary.append(f"database {redact_url(config.database_url)} reachable, schema up to date ({head})")
+            summary.append(f"database {describe_database(config.database_url)} reachable, schema up to date ({head})")
         elif current is None:
-            summary.append(f"database {redact_url(config.database_url)} reachable and empty; `newswatch db upgrade` (or the first run) creates the schema")
+            summary.append(f"database {describe_database(config.database_url)} reachable and empty; `newswatch db upgrade` (or the first run) creates the schema")
         else:
             if current in _known_revisions():
-                summary.append(f"database {redact_url(config.database_url)} reachable; schema at {current}, newest is {head}: "
+                summary.append(f"database {describe_database(config.database_url)} reachable; schema at {current}, newest is {head}: "
                                f"run `newswatch db upgrade` (or start the daemon, which upgrades it)")
             else:
-                errors.append(f"database {redact_url(config.database_url)}: schema revision {current} is unknown to this "
+                errors.append(f"database {describe_database(config.database_url)}: schema revision {current} is unknown to this "
                               f"newswatch (newer version?); newest known is {head}")
     except (SQLAlchemyError, OSError) as exc:
         errors.append(database_error_line(config.database_url, exc))
