@@ -32,6 +32,7 @@ class Observation:
     last_error_kind: str | None
     last_new_article: dt.datetime | None  # when its newest article was first found
     usual_gap: dt.timedelta | None  # its median gap between new articles; None: too little history
+    last_success: dt.datetime | None = None  # its last poll that did not fail
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,13 @@ def assess(observation: Observation, settings: HealthSettings, now: dt.datetime)
     if observation.error_streak >= settings.failures:
         kind = f" (last error: {observation.last_error_kind})" if observation.last_error_kind else ""
         return FAILING, f"{observation.error_streak} polls in a row failed{kind}"
-    gap, last = observation.usual_gap, observation.last_new_article
-    if gap is not None and last is not None and gap.total_seconds() > 0 and now - last >= gap * settings.silence_factor:
-        quiet = now - last
-        return SILENT, (f"no new article for {format_duration(_whole_minutes(quiet))}; it usually has one every "
-                        f"{format_duration(_whole_minutes(gap))}")
+    # silence is measured up to the last good poll, not to now: a daemon that was stopped for a day
+    # has not watched the outlet, and must not call every outlet silent when it starts again
+    gap, last, polled = observation.usual_gap, observation.last_new_article, observation.last_success
+    if gap is not None and last is not None and polled is not None and gap.total_seconds() > 0 \
+            and polled - last >= gap * settings.silence_factor:
+        quiet = polled - last
+        return SILENT, f"no new article for {_human(quiet)}; it usually has one every {_human(gap)}"
     return None, ""
 
 
@@ -94,15 +97,21 @@ def decide(previous: Episode, problem: str | None, detail: str, outlet: str, now
     if problem is not None:
         return Episode(problem, previous.since, detail), None
     if previous.problem is not None:
-        lasted = format_duration(_whole_minutes(now - previous.since)) if previous.since else "a while"
+        lasted = _human(now - previous.since) if previous.since else "a while"
         title = f"newswatch: outlet {outlet} has recovered"
         body = f"Outlet {outlet} is working again after being {previous.problem} for {lasted}."
         return Episode(), Notice("recovered", title, body)
     return previous, None
 
 
-def _whole_minutes(delta: dt.timedelta) -> dt.timedelta:
-    return dt.timedelta(minutes=max(1, round(delta.total_seconds() / 60)))
+def _human(delta: dt.timedelta) -> str:
+    """A length of time as people say it: 45m, 6h, 3d."""
+    seconds = delta.total_seconds()
+    if seconds >= 2 * 86400:
+        return f"{round(seconds / 86400)}d"
+    if seconds >= 3 * 3600:
+        return f"{round(seconds / 3600)}h"
+    return format_duration(dt.timedelta(minutes=max(1, round(seconds / 60))))
 
 
 def observe(db: Database, outlet: Outlet, settings: HealthSettings, now: dt.datetime) -> Observation:
@@ -115,6 +124,7 @@ def observe(db: Database, outlet: Outlet, settings: HealthSettings, now: dt.date
         last_error_kind=state.last_error_kind if state else None,
         last_new_article=newest,
         usual_gap=usual_gap(times, outlet.every, settings.min_articles),
+        last_success=state.last_success_at if state else None,
     )
 
 

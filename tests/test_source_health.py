@@ -14,7 +14,7 @@ from monitor.ops_settings import HealthSettings
 from monitor.source_health import Episode, Observation, assess, check_sources, decide, usual_gap
 from monitor.sites import SiteServer
 from storage.db import Database
-from storage.models import Article
+from storage.models import Article, OutletState
 from tests.conftest import DEMO_SITE
 from tests.daemons import Daemon, wait_for
 from tests.helpers import write_config
@@ -41,14 +41,16 @@ def test_usual_gap(times, every, expected) -> None:
 
 
 @pytest.mark.parametrize(("observation", "problem"), [
-    (Observation(0, None, T0 - 30 * M, H), None),
-    (Observation(2, "timeout", T0 - 30 * M, H), None),  # below the threshold
-    (Observation(3, "timeout", T0 - 30 * M, H), "failing"),
-    (Observation(0, None, T0 - 3 * H, H), None),  # quiet, but not 4× its usual gap
-    (Observation(0, None, T0 - 4 * H, H), "silent"),
-    (Observation(0, None, T0 - 40 * H, None), None),  # no cadence learned yet: never called silent
-    (Observation(0, None, None, None), None),
-    (Observation(5, "http_500", T0 - 9 * H, H), "failing"),  # failing wins over silent
+    (Observation(0, None, T0 - 30 * M, H, T0), None),
+    (Observation(2, "timeout", T0 - 30 * M, H, T0 - 20 * M), None),  # below the threshold
+    (Observation(3, "timeout", T0 - 30 * M, H, T0 - 20 * M), "failing"),
+    (Observation(0, None, T0 - 3 * H, H, T0), None),  # quiet, but not 4× its usual gap
+    (Observation(0, None, T0 - 4 * H, H, T0), "silent"),
+    (Observation(0, None, T0 - 4 * H, H, T0 - 3 * H), None),  # not polled since (the daemon was stopped): not judged
+    (Observation(0, None, T0 - 4 * H, H, None), None),
+    (Observation(0, None, T0 - 40 * H, None, T0), None),  # no cadence learned yet: never called silent
+    (Observation(0, None, None, None, T0), None),
+    (Observation(5, "http_500", T0 - 9 * H, H, T0 - 8 * H), "failing"),  # failing wins over silent
 ])
 def test_assess(observation, problem) -> None:
     assert assess(observation, SETTINGS, T0)[0] == problem
@@ -82,16 +84,22 @@ def test_a_silent_outlet_is_told_once_and_its_return_once(tmp_path, demo_sites) 
             for i, article_id in enumerate(ids):
                 session.execute(update(Article).where(Article.id == article_id).values(first_seen=T0 - (len(ids) - i) * H))
         outlets = config.settings.outlets
-        assert check_sources(db, outlets, settings, told.append, now=T0 + 2 * H) == []
-        (silent,) = check_sources(db, outlets, settings, told.append, now=T0 + 5 * H)
+
+        def check(at: dt.datetime) -> list:  # the outlet was polled without failing just before
+            with db.session() as session:
+                session.execute(update(OutletState).where(OutletState.outlet == "wire").values(last_success_at=at - M))
+            return check_sources(db, outlets, settings, told.append, now=at)
+
+        assert check(T0 + 2 * H) == []
+        (silent,) = check(T0 + 5 * H)
         assert silent.title == "newswatch: outlet wire is silent"
         assert "no new article for 6h; it usually has one every 1h" in silent.body
-        assert check_sources(db, outlets, settings, told.append, now=T0 + 9 * H) == []
+        assert check(T0 + 9 * H) == []
         with db.session() as session:  # it publishes again
             session.execute(update(Article).where(Article.id == ids[-1]).values(first_seen=T0 + 9 * H))
-        (back,) = check_sources(db, outlets, settings, told.append, now=T0 + 10 * H)
+        (back,) = check(T0 + 10 * H)
         assert back.kind == "recovered" and "after being silent for 5h" in back.body
-        assert check_sources(db, outlets, settings, told.append, now=T0 + 11 * H) == []
+        assert check(T0 + 11 * H) == []
     finally:
         db.close()
     assert [n.kind for n in told] == ["silent", "recovered"]
