@@ -13,6 +13,7 @@ from scrapy.crawler import CrawlerProcess
 from crawler import settings as crawler_settings
 from crawler.job import CrawlJob
 from crawler.outlets import Outlet
+from crawler.worker_logs import configure_worker_logging
 from crawler.spiders.outlet import OutletSpider
 from newswatch.secrets import MASKER, install_log_masking
 
@@ -36,6 +37,7 @@ def main() -> int:
     job = CrawlJob.model_validate(json.loads(sys.stdin.read()))
     MASKER.add_url(job.database)
     install_log_masking()
+    configure_worker_logging(job.log_level)
     run(job)
     return 0
 

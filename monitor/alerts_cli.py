@@ -64,6 +64,8 @@ def list_command(db: Database, failed_only: bool, limit: int) -> int:
               f"[{row.watch_id}] {_clip(row.title, 70)}")
         if row.last_error and row.status != "sent":
             print(f"{'':>6} last error: {MASKER.mask(_clip(row.last_error, 300))}")
+        if row.interrupted:
+            print(f"{'':>6} {row.interrupted} send(s) cut off by a crash and sent again with the same key (not counted as tries)")
     return EXIT_OK
 
 

@@ -25,13 +25,17 @@ from monitor.health import due_outlets
 from monitor.render import Message
 from monitor.retention import RETENTION_EVERY, retention_job
 from monitor.matching import match_pending
+from monitor.metrics import RULE_RELOADS
+from monitor.operations import Operations, tell_admins
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
+from storage.daemon_lock import AlreadyRunning, DaemonLock
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for edits
+EXIT_ALREADY_RUNNING = 3
 
 
 class LiveRules:
@@ -49,9 +53,14 @@ class LiveRules:
 
     def current(self) -> Matcher:
         with self._lock:
+            was_broken = self.reported is not None
             matcher, errors = self._refresh()
+            fixed = was_broken and self.reported is None
         if errors:  # outside the lock: a slow admin channel must not hold up matching
             self._tell_admins(errors)
+        if fixed:
+            log.warning("rule files are fixed; the current rules are in use")
+            tell_admins(self.config, "newswatch: rule files are fixed", "The watch rules load again; newswatch uses the current rule files.")
         return matcher
 
     def _refresh(self) -> tuple[Matcher, str | None]:
@@ -69,6 +78,7 @@ class LiveRules:
             log.error("rule files have errors; keeping the last good rules:\n%s", exc)
             return self.matcher, str(exc)
         self.fingerprint, self.matcher, self.reported = rules.fingerprint, Matcher(rules), None
+        RULE_RELOADS.inc()
         log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
         return self.matcher, None
 
@@ -167,9 +177,15 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     return scheduler
 
 
-def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING") -> int:
+def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING", lock: DaemonLock | None = None) -> int:
     daemon = Daemon(config, db, crawler_log_level)
     scheduler = build_scheduler(daemon)
+    operations = Operations(config, db, daemon, lock)
+    try:
+        operations.start()  # one daemon per database; pending articles matched before the first crawl; /metrics
+    except AlreadyRunning as exc:
+        log.error("%s; not starting", exc)
+        return EXIT_ALREADY_RUNNING
 
     def stop(signum: int, _frame: object) -> None:
         log.warning("signal %d: stopping (running crawls are terminated)", signum)
@@ -179,5 +195,8 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING")
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.warning("newswatch daemon started: %d outlet(s)", len(config.settings.outlets))
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        operations.stop()
     return 0
