@@ -185,7 +185,7 @@ def _export(db, output: str | None) -> int:
 
     stream = open(output, "w", encoding="utf-8") if output else sys.stdout
     try:
-        with db.session() as session:
+        with db.reading() as session:
             for record in iter_articles(session):
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:

@@ -180,7 +180,7 @@ def deliver_due(
     """One pass of the delivery worker: every due delivery is claimed, sent, and its result committed."""
     report = DeliveryReport()
     report.digests = prepare_due(db, now)
-    with db.session() as session:
+    with db.reading() as session:
         due = due_deliveries(session, now or utcnow())
     broken: set[str] = set()
     for alert in due:

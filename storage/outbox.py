@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newswatch.decisions import COUNTED, HOLD, SKIP, TOO_OLD, Decision, Facts, decide, digest_window_end
-from storage.models import Alert, AlertDecision, Article, Delivery, WatchStory
+from newswatch.decisions import ALERT, COOLDOWN, COUNTED, FOLLOWUP, HOLD, SKIP, TOO_OLD, Decision, Facts, decide, digest_window_end
+from storage.models import Alert, AlertDecision, Article, Delivery, StoryArticle, WatchStory
 from storage.types import utcnow
 from storage.upsert import insert_ignore
 
@@ -224,3 +224,20 @@ def _outlets_of(session: Session, article_ids: list[int]) -> list[str]:
     by_id = dict(session.execute(select(Article.id, Article.outlet).where(Article.id.in_(article_ids))).all())
     return list(dict.fromkeys(by_id[i] for i in article_ids if i in by_id))
 
+
+
+def archived_decision(session: Session, article: Article, alert: NewAlert, now: dt.datetime,
+                      default_max_age: dt.timedelta | None) -> Decision:
+    """What matching decided for this watch and archived article (a recorded alert or decision), else what it would decide now."""
+    kind = session.scalar(select(Alert.kind).where(Alert.watch_id == alert.watch_id, Alert.article_id == article.id))
+    if kind is not None:
+        return Decision(ALERT if kind == "story" else FOLLOWUP)
+    story_id = session.scalar(select(StoryArticle.story_id).where(StoryArticle.article_id == article.id))
+    state = session.get(WatchStory, (alert.watch_id, story_id)) if story_id is not None and not alert.filtered else None
+    if state is not None and article.id in state.articles:
+        row = session.scalars(select(AlertDecision).where(AlertDecision.watch_id == alert.watch_id, AlertDecision.article_id == article.id)
+                              .order_by(AlertDecision.id.desc())).first()
+        if row is not None:
+            return Decision(HOLD if row.reason == COOLDOWN else SKIP, row.reason, row.detail)
+    waiting = _outlets_of(session, state.waiting) if state is not None else []
+    return decide(story_facts(article, alert, state, waiting, now, default_max_age))
