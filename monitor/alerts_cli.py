@@ -49,15 +49,18 @@ def needs_database(args: argparse.Namespace) -> bool:
 
 
 def list_command(db: Database, failed_only: bool, limit: int) -> int:
-    from storage.deliveries import channel_summaries, list_deliveries
+    from storage.deliveries import channel_summaries, list_deliveries, suppressed_count
 
     with db.reading() as session:
         rows = list_deliveries(session, failed_only, limit)
         summaries = channel_summaries(session)
+        suppressed = suppressed_count(session)
     for summary in summaries:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
         print(f"channel {summary.channel}: {counts}; last sent {_when(summary.last_sent_at)}")
-    if summaries:
+    if suppressed:
+        print(f"{suppressed} match(es) not sent: `newswatch alerts list --suppressed` says why")
+    if summaries or suppressed:
         print()
     if not rows:
         print("no failed deliveries" if failed_only else "no deliveries yet")

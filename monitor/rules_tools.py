@@ -14,12 +14,12 @@ from crawler.extract import NotAnArticle, extract_article
 from crawler.urls import same_site
 from monitor.config import Config
 from monitor.matching import document_of, near_misses, new_alerts
+from newswatch.decisions import ALERT, FOLLOWUP, Decision, decide
 from rules.matcher import Document, Hit, Matcher
 from rules.model import FIELD_NAMES
 from rules.text import sentence_at, words
 from storage.db import Database
 from storage.models import Alert, Article, Delivery, StoryArticle, WatchStory
-from newswatch.decisions import ALERT, FOLLOWUP, Decision, decide
 from storage.outbox import NewAlert, archived_decision, record_story_matches, story_facts
 from storage.stories import lock_placing, place_article
 from storage.types import utcnow

@@ -204,3 +204,7 @@ def list_decisions(session: Session, limit: int = 100) -> list[DecisionRow]:
         DecisionRow(d.created_at, d.watch_id, d.article_id, art.outlet, art.title or art.canonical_url, art.canonical_url, d.reason, d.detail)
         for d, art in rows
     ]
+
+
+def suppressed_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AlertDecision)) or 0

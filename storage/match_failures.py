@@ -93,7 +93,3 @@ def match_failures_by_outlet(session: Session) -> dict[str, OutletMatchFailures]
         out[outlet] = OutletMatchFailures(failing, given_up, last[0] if last else None, last[1] if last else None)
     return out
 
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Article).where(Article.match_pending.is_(True))) or 0
-
