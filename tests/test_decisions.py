@@ -132,11 +132,11 @@ def test_log_alerts_list_rules_test_and_replay_agree_on_an_old_article(tmp_path:
             daemon = subprocess.Popen([sys.executable, "-m", "monitor.cli", "-v", "--config", str(config), "run"],
                                       stdout=subprocess.DEVNULL, stderr=stderr, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
-            assert wait_for(decided, 90), "the daemon recorded no decision"
-            assert wait_for(lambda: len(webhook.received) == 1, 60), "the fresh article was not sent"
+            assert wait_for(decided, 240), "the daemon recorded no decision"
+            assert wait_for(lambda: len(webhook.received) == 1, 120), "the fresh article was not sent"
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(60) == 0
+            assert daemon.wait(120) == 0
         log = log_path.read_text(encoding="utf-8")
 
         with db.reading() as session:
