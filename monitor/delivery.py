@@ -22,7 +22,7 @@ from monitor.render import Limits, Message, render
 from newswatch.secrets import MASKER, redact_url
 from storage.db import Database
 from storage.deliveries import OutgoingAlert, claim, due_deliveries, mark_failed_attempt, mark_sent
-from storage.outbox import build_digests, flush_followups
+from storage.outbox import anything_due, build_digests, flush_followups
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,9 @@ def send_alert(alert: OutgoingAlert, channel: Channel, templates: str | None = N
 
 def prepare_due(db: Database, now: dt.datetime | None = None) -> int:
     """Make the follow-ups and digests whose time has come (they enter the outbox as pending deliveries)."""
+    with db.reading() as session:
+        if not anything_due(session, now):
+            return 0
     with db.session() as session:
         flush_followups(session, now)
         return build_digests(session, now)

@@ -18,7 +18,7 @@ from rules.matcher import Document, Matcher, WatchResult, snippet
 from storage.db import Database
 from storage.match_failures import FailedMatch, articles_to_match, clear_match_failure, record_match_failure
 from storage.models import Article
-from storage.outbox import NewAlert, Suppressed, flush_followups, record_story_matches
+from storage.outbox import NewAlert, Suppressed, anything_due, flush_followups, record_story_matches
 from storage.stories import lock_placing, place_article
 from storage.types import utcnow
 
@@ -99,8 +99,11 @@ def match_pending(db: Database, matcher: Matcher, batch: int = 200, alerting: Al
         last_id = articles[-1].id
         for article in articles:
             match_article(db, matcher, article, alerting, now, report)
-    with db.session() as session:
-        report.alerts += flush_followups(session, now)
+    with db.reading() as session:
+        due = anything_due(session, now)
+    if due:
+        with db.session() as session:
+            report.alerts += flush_followups(session, now)
     if report.failed:
         log.warning("matching failed for %d article(s); they are skipped and retried later (see `newswatch outlets`)", len(report.failed))
     return report

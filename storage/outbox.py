@@ -162,6 +162,14 @@ def flush_followups(session: Session, now: dt.datetime | None = None) -> int:
     return made
 
 
+def anything_due(session: Session, now: dt.datetime | None = None) -> bool:
+    """Whether a follow-up or a digest is due: read first, so an idle pass never takes the write lock."""
+    now = now or utcnow()
+    followup = session.scalar(select(WatchStory.watch_id).where(WatchStory.followup_due_at <= now).limit(1))
+    held = session.scalar(select(Delivery.id).where(Delivery.status == "held", Delivery.next_attempt_at <= now).limit(1))
+    return followup is not None or held is not None
+
+
 def build_digests(session: Session, now: dt.datetime | None = None) -> int:
     """Gather held deliveries whose window has ended into one digest alert per (watch, channel)."""
     now = now or utcnow()
