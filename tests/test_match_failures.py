@@ -7,14 +7,19 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from crawler.outlets import Outlet
+from monitor.cycle import CycleReport
+from monitor.delivery import DeliveryReport
 from monitor.matching import match_pending
 from monitor.outlet_table import outlet_rows, render_table
-from crawler.outlets import Outlet
+from monitor.report import cycle_summary
+from newswatch.secrets import MASKER
 from storage.db import Database
 from storage.match_failures import MAX_ATTEMPTS, retry_delay
 from storage.models import Alert, Article, MatchFailure
 from tests.alerting import archive, matcher, page, watch
 
+SECRET = "hunter2-token-7f3a9c"  # as if a channel password had found its way into an error
 TEXT = ("Fighters of the Freedom of Russia Legion crossed into Belgorod region at dawn, a spokesman said; "
         "story number {n} of the morning, with its own details about the village of Kozinka and the roads around it.")
 
@@ -25,11 +30,11 @@ def refuse(db: Database, article_id: int) -> None:
         if db.dialect == "sqlite":
             session.execute(text(
                 "CREATE TRIGGER refuse_one BEFORE INSERT ON story_articles "
-                f"WHEN NEW.article_id = {article_id} BEGIN SELECT RAISE(ABORT, 'refused article {article_id}'); END"))
+                f"WHEN NEW.article_id = {article_id} BEGIN SELECT RAISE(ABORT, 'refused article {article_id} for {SECRET}'); END"))
         else:
             session.execute(text(
                 "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN "
-                f"IF NEW.article_id = {article_id} THEN RAISE EXCEPTION 'refused article {article_id}'; END IF; "
+                f"IF NEW.article_id = {article_id} THEN RAISE EXCEPTION 'refused article {article_id} for {SECRET}'; END IF; "
                 "RETURN NEW; END $$ LANGUAGE plpgsql"))
             session.execute(text("CREATE TRIGGER refuse_one BEFORE INSERT ON story_articles FOR EACH ROW EXECUTE FUNCTION refuse_one()"))
 
@@ -40,6 +45,7 @@ def allow(db: Database) -> None:
 
 
 def test_a_failing_article_is_isolated_recorded_retried_and_given_up(tmp_path: Path, database_url: str) -> None:
+    MASKER.add(SECRET)
     db = Database(database_url)
     db.migrate()
     try:
@@ -53,10 +59,13 @@ def test_a_failing_article_is_isolated_recorded_retried_and_given_up(tmp_path: P
         assert first.articles == 4 and first.alerts == 4
         (failed,) = first.failed
         assert (failed.article_id, failed.outlet, failed.attempts) == (bad, "o2", 1)
-        assert f"refused article {bad}" in failed.message and failed.retry_at == now + retry_delay(1)
+        assert f"refused article {bad} for ***" in failed.message and failed.retry_at == now + retry_delay(1)
         with db.reading() as session:
             assert sorted(session.scalars(select(Alert.article_id))) == sorted(set(ids) - {bad})
             assert session.get(Article, bad).match_pending is True
+
+        summary = cycle_summary(CycleReport(None, first, DeliveryReport()))
+        assert f"matching failed for article {bad} [o2] (attempt 1): " in summary and f"refused article {bad}" in summary
 
         again = match_pending(db, rules, now=now + dt.timedelta(seconds=5))  # before its retry time: skipped
         assert (again.articles, again.failed) == (0, [])
