@@ -24,6 +24,8 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from newswatch.secrets import mask_url_credentials
+
 
 class Throttled(IgnoreRequest):
     """The server asked us (429/503 + Retry-After) to come back later than this cycle can wait."""
@@ -35,6 +37,27 @@ class Throttled(IgnoreRequest):
         self.url = url
 
 
+class BlockedTarget(IgnoreRequest):
+    """A URL the target policy refuses (crawler/targets.py): never fetched, recorded as `blocked_target`.
+
+    `url` is the refused target (a redirect's destination, not the URL that redirected), with
+    credentials masked.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = mask_url_credentials(url)
+        self.reason = reason
+        super().__init__(f"refused {self.url}: {reason}")
+
+
+def failure_url(failure: Failure) -> str:
+    """The URL to record for a failed request: the refused target for `blocked_target`, else the request's."""
+    if failure.check(BlockedTarget):
+        return failure.value.url
+    request = getattr(failure, "request", None)
+    return request.url if request is not None else ""
+
+
 def failure_details(failure: Failure) -> dict[str, str]:
     """Extra fields for a crawl_runs error; `throttled` carries `retry_after` (ISO-8601 UTC), read by backoff."""
     if failure.check(Throttled):
@@ -44,6 +67,8 @@ def failure_details(failure: Failure) -> dict[str, str]:
 
 def failure_kind(failure: Failure) -> str:
     """A short, stable name for what went wrong with a request."""
+    if failure.check(BlockedTarget):
+        return "blocked_target"
     if failure.check(Throttled):
         return "throttled"
     if failure.check(HttpError):

@@ -10,14 +10,17 @@ from urllib.parse import urljoin
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from crawler.charset import decode_page
+from crawler.exclusion import remove_excluded
+from crawler.pagekind import PageSignals, fallback_text, not_an_article, read_signals
 from crawler.timebox import TimeLimitExceeded, time_limit
-from crawler.urls import same_site
+from crawler.urls import canonical_fits, same_site
 
-MIN_TEXT_CHARS = 200
 LXML_MAX_DEPTH = 255  # libxml2's HTML parser drops what is nested deeper than this
 WHITESPACE = re.compile(r"\s+")
+LANGUAGE_SUBTAG = re.compile(r"[a-z]{2,3}")  # ISO 639-1/-2/-3 primary subtag
 PUBLISHED_XPATHS = (
     "//meta[@property='article:published_time']/@content",
     "//meta[@name='article:published_time']/@content",
@@ -37,6 +40,9 @@ class ExtractedArticle:
     language: str | None = None
     site_name: str | None = None
     canonical_url: str | None = None
+    source: str = "trafilatura"  # where the text came from: trafilatura, json-ld, article or description
+    excluded_by_outlet: int = 0  # elements removed before extraction by the outlet's `exclude` selectors
+    excluded_by_default: int = 0  # comment and related-content containers removed by the defaults
 
     @property
     def content_hash(self) -> str:
@@ -44,7 +50,7 @@ class ExtractedArticle:
 
 
 class NotAnArticle(Exception):
-    """The page has no main text worth archiving (an index page, an error page, an empty shell)."""
+    """The page is not an article: it says it is something else (crawler/pagekind.py), or it has no text at all."""
 
     kind = "not_an_article"
 
@@ -71,46 +77,69 @@ def decode_html(body: bytes, content_type: str | None) -> str:
     return decode_page(body, content_type).text
 
 
-def extract_article(body: bytes, url: str, content_type: str | None = None, timeout: float = 0) -> ExtractedArticle:
-    """Extract main text (never comments) and metadata; raises NotAnArticle when there is no main text.
+def extract_article(
+    body: bytes, url: str, content_type: str | None = None, timeout: float = 0,
+    exclude: tuple[str, ...] | list[str] = (), via: str = "",
+) -> ExtractedArticle:
+    """Extract main text (never comments) and metadata; raises NotAnArticle when the page is not an article.
 
+    `exclude`: the outlet's CSS selectors, removed before extraction together with the default
+    comment and related-content containers (crawler/exclusion.py). `via`: where the link came from
+    (feed, sitemap, page, revisit; '' when unknown), one of the signals of what the page is.
     With `timeout` > 0 the whole extraction is bounded in wall-clock time (ExtractTimeout).
     """
     try:
         with time_limit(timeout):
-            return _extract(body, url, content_type)
+            return _extract(body, url, content_type, tuple(exclude), via)
     except TimeLimitExceeded:
         raise ExtractTimeout(f"extraction took longer than {timeout:g}s") from None
 
 
-def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedArticle:
+def _extract(body: bytes, url: str, content_type: str | None, exclude: tuple[str, ...], via: str) -> ExtractedArticle:
     html = decode_html(body, content_type)
+    tree = _parse(html)
+    signals = read_signals(tree)
+    reason = not_an_article(signals, via)
+    if reason:
+        raise NotAnArticle(reason)
+    published, language, canonical = _published(tree), _language(tree), _canonical(tree, url)
+    by_outlet = remove_excluded(tree, exclude, defaults=False) if tree is not None else 0
+    by_default = remove_excluded(tree) if tree is not None else 0
+    if by_outlet or by_default:
+        html = lxml.html.tostring(tree, encoding="unicode")
     doc = trafilatura.bare_extraction(
         html,
         url=url,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
         favor_precision=True,
         with_metadata=True,
         deduplicate=False,
     )
-    tree = _parse(html)
-    if doc is None or not (doc.text or "").strip():
+    text, source = ((doc.text or "").strip(), "trafilatura") if doc is not None else ("", "")
+    if not text:
+        text, source = fallback_text(tree, signals)
+    if not text:
         if _depth(tree) >= LXML_MAX_DEPTH:
             raise HtmlTooDeep(f"no main text; elements nested {LXML_MAX_DEPTH}+ deep, deeper content is dropped by the parser")
-        raise NotAnArticle("no main text found")
-    text = doc.text.strip()
-    if len(text) < MIN_TEXT_CHARS:
-        raise NotAnArticle(f"main text too short ({len(text)} characters)")
+        raise NotAnArticle("no text at all: no main text, no article element, no JSON-LD body, no description")
     return ExtractedArticle(
         text=text,
-        title=(doc.title or "").strip() or None,
-        authors=_authors(doc.author),
-        published=_published(tree) or _parse_datetime(doc.date),
-        language=_language(tree) or doc.language,
-        site_name=(doc.sitename or "").strip() or None,
-        canonical_url=_canonical(tree, url),
+        title=_title(doc, signals),
+        authors=_authors(doc.author if doc is not None else None),
+        published=published or _parse_datetime(doc.date if doc is not None else None),
+        language=language or language_code(doc.language if doc is not None else None),
+        site_name=((doc.sitename or "").strip() or None) if doc is not None else None,
+        canonical_url=canonical,
+        source=source,
+        excluded_by_outlet=by_outlet,
+        excluded_by_default=by_default,
     )
+
+
+def _title(doc: Document | None, signals: PageSignals) -> str | None:
+    title = (doc.title or "").strip() if doc is not None else ""
+    return title or signals.title or None
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
@@ -141,21 +170,31 @@ def _first(tree: lxml.html.HtmlElement | None, xpaths: tuple[str, ...]) -> str |
 
 
 def _canonical(tree: lxml.html.HtmlElement | None, url: str) -> str | None:
-    """rel=canonical or og:url, only when it points to the same site as the fetched page."""
+    """rel=canonical or og:url, only when it points to the same site and fits the page (crawler.urls.canonical_fits)."""
     href = _first(tree, ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"))
     if not href:
         return None
     absolute = urljoin(url, href)
-    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url):
+    if not absolute.startswith(("http://", "https://")) or not same_site(absolute, url) or not canonical_fits(absolute, url):
         return None
     return absolute
 
 
 def _language(tree: lxml.html.HtmlElement | None) -> str | None:
-    value = _first(tree, ("/html/@lang", "//meta[@http-equiv='content-language']/@content", "//meta[@property='og:locale']/@content"))
+    for xpath in ("/html/@lang", "//meta[@http-equiv='content-language']/@content", "//meta[@property='og:locale']/@content"):
+        code = language_code(_first(tree, (xpath,)))
+        if code:
+            return code
+    return None
+
+
+def language_code(value: str | None) -> str | None:
+    """The primary language subtag of a tag (`en-GB`, `ru_RU`, `UK` → `en`, `ru`, `uk`); None for what is
+    not a language tag (`Russian Federation`, `english`, `*`)."""
     if not value:
         return None
-    return re.split(r"[-_]", value)[0].lower() or None
+    primary = re.split(r"[-_,;\s]", value.strip(), maxsplit=1)[0].lower()
+    return primary if LANGUAGE_SUBTAG.fullmatch(primary) else None
 
 
 def _published(tree: lxml.html.HtmlElement | None) -> dt.datetime | None:

@@ -16,3 +16,8 @@ class FetchedPage:
     body: bytes
     fetched_at: dt.datetime
     via: str  # feed, sitemap or page
+    index_url: str | None = None  # the feed, sitemap or section page that listed it (None for a revisit)
+
+    def __repr__(self) -> str:
+        """Short enough for a log line: never the body."""
+        return f"<FetchedPage {self.outlet} {self.status} {self.url} ({len(self.body)} bytes)>"

@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from crawler.outlets import Outlet
+from crawler.outlets import AllowPrivate, Outlet
 from newswatch.durations import Duration, Pause
 
 MIB = 1024 * 1024
@@ -29,7 +29,10 @@ class CrawlSettings(BaseModel):
     timeout: Duration = Field(default=dt.timedelta(seconds=20), description="connect + read time per request")
     max_page_bytes: int = Field(default=5 * MIB, ge=64 * 1024, le=100 * MIB)
     cycle_timeout: Duration = Field(default=dt.timedelta(minutes=15), description="a crawl run is killed after this")
-    backoff_max: Duration = Field(default=dt.timedelta(hours=24), description="longest pause for an outlet that keeps failing")
+    backoff_max: Duration = Field(
+        default=dt.timedelta(hours=1),
+        description="longest pause for an outlet that keeps failing (never shorter than the outlet's own `every`)",
+    )
 
     @field_validator("contact")
     @classmethod
@@ -60,6 +63,9 @@ class CrawlSettings(BaseModel):
     extract_timeout: Duration = Field(default=dt.timedelta(seconds=10), description="wall-clock bound on one page's extraction")
     retry_after_max: Pause = Field(
         default=dt.timedelta(seconds=30), description="a 429/503 Retry-After up to this long is waited out once; longer gives up"
+    )
+    allow_private: list[AllowPrivate] = Field(
+        default_factory=list, description="non-public networks or host:port every outlet may reach (crawler/targets.py)"
     )
 
 

@@ -12,6 +12,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
 from crawler.errors import Throttled
+from crawler.guard import target_middlewares, target_settings
 from crawler.job import CrawlSettings
 
 THROTTLE_STATUSES = (429, 503)
@@ -22,7 +23,8 @@ WAITED = "newswatch_retry_after_waited"
 def hostile_input_settings(settings: CrawlSettings) -> dict[str, Any]:
     """Scrapy settings for the limits in docs/robustness.md that are not plain Scrapy settings."""
     return {
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RetryAfterMiddleware": RETRY_AFTER_PRIORITY},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RetryAfterMiddleware": RETRY_AFTER_PRIORITY, **target_middlewares()},
+        **target_settings(settings.allow_private),
         "NEWSWATCH_RETRY_AFTER_MAX": settings.retry_after_max.total_seconds(),
         "NEWSWATCH_EXTRACT_TIMEOUT": settings.extract_timeout.total_seconds(),
     }

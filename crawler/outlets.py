@@ -8,7 +8,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crawler.exclusion import compile_selector
 from crawler.linkfilter import compile_pattern
+from crawler.targets import parse_allow_entry
 from newswatch.durations import Duration
 
 DEFAULT_REVISITS = (dt.timedelta(minutes=15), dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(hours=24))
@@ -26,8 +28,20 @@ def _pattern(value: str) -> str:
     return value
 
 
+def _selector(value: str) -> str:
+    compile_selector(value)  # BadSelector is a ValueError: a config error naming file, line and field
+    return value
+
+
+def _allow_entry(value: str) -> str:
+    parse_allow_entry(value)
+    return value.strip()
+
+
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+AllowPrivate = Annotated[str, AfterValidator(_allow_entry)]
 UrlPattern = Annotated[str, AfterValidator(_pattern)]
+CssSelector = Annotated[str, AfterValidator(_selector)]
 
 
 class Outlet(BaseModel):
@@ -51,6 +65,13 @@ class Outlet(BaseModel):
     obey_robots: bool | None = Field(default=None, description="override crawler.obey_robots for this outlet")
     allow: list[UrlPattern] = Field(default_factory=list, description="follow only article links matching one of these")
     deny: list[UrlPattern] = Field(default_factory=list, description="never follow article links matching any of these")
+    exclude: list[CssSelector] = Field(
+        default_factory=list, max_length=100,
+        description="CSS selectors of page parts that are not the article (comments, teasers); removed before extraction",
+    )
+    allow_private: list[AllowPrivate] = Field(
+        default_factory=list, description="non-public networks or host:port this outlet may reach besides its own origins"
+    )
 
     @model_validator(mode="after")
     def _has_a_source(self) -> Outlet:

@@ -14,7 +14,7 @@ from crawler.items import FetchedPage
 from crawler.schedule import next_revisit
 from crawler.store import database
 from crawler.urls import normalize_url
-from storage.archive import ArchivedPage, archive_page
+from storage.archive import ArchivedPage, archive_page, describe_failure
 from storage.runs import record_crawl_run
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ RECORDED_STATS = (
     "downloader/response_status_count/410",
     "item_scraped_count",
     "item_dropped_count",
+    "urllength/request_ignored_count",
 )
 
 
@@ -53,10 +54,15 @@ class ArchivePipeline:
     def process_item(self, item: FetchedPage) -> FetchedPage:
         spider = self.crawler.spider
         try:
-            extracted = extract_article(item.body, item.url, item.content_type, self.extract_timeout)
+            extracted = extract_article(
+                item.body, item.url, item.content_type, self.extract_timeout, exclude=spider.outlet.exclude, via=item.via
+            )
         except NotAnArticle as exc:  # also ExtractTimeout and HtmlTooDeep, each with its own kind
             spider.record_error(exc.kind, item.url, str(exc))
             raise DropItem(f"not an article: {exc}") from None
+        except Exception as exc:  # a page that breaks the extractor is recorded, never lost silently
+            spider.record_error("extract_failed", item.url, f"{type(exc).__name__}: {exc}")
+            raise DropItem(f"extraction failed: {type(exc).__name__}") from None
         canonical = normalize_url(extracted.canonical_url or item.url)
         page = ArchivedPage(
             outlet=item.outlet,
@@ -76,10 +82,19 @@ class ArchivePipeline:
             site_name=extracted.site_name,
             next_revisit_at=next_revisit(item.fetched_at, spider.outlet.revisit, item.fetched_at),
         )
-        with self.db.session() as session:
-            outcome, _article_id = archive_page(session, page)
-        self.crawler.stats.inc_value(f"newswatch/articles_{outcome}")
+        self._archive(item, page)
         return item
+
+    def _archive(self, item: FetchedPage, page: ArchivedPage) -> None:
+        """Archive one page; any failure is recorded against the outlet and retried next poll."""
+        try:
+            with self.db.session() as session:
+                outcome, _article_id = archive_page(session, page)
+        except Exception as exc:  # a database that refuses one page must not lose it silently
+            message = describe_failure(exc)
+            self.crawler.spider.archive_failed(item, message)
+            raise DropItem(f"archive failed: {message}") from None
+        self.crawler.stats.inc_value(f"newswatch/articles_{outcome}")
 
 
 class CrawlRecorder:

@@ -34,7 +34,10 @@ def next_revisit(first_seen: dt.datetime, schedule: Sequence[dt.timedelta], now:
 
 
 def backoff_delay(every: dt.timedelta, error_streak: int, cap: dt.timedelta) -> dt.timedelta:
-    """How long an outlet is skipped after `error_streak` consecutive failed crawls: every × 2^streak, capped."""
+    """How long an outlet is skipped after `error_streak` consecutive failed crawls: every × 2^streak, capped.
+
+    The cap never makes a failing outlet polled more often than a healthy one: it is at least `every`.
+    """
     if error_streak <= 0:
         return dt.timedelta(0)
-    return min(every * (2 ** min(error_streak, 32)), cap)
+    return min(every * (2 ** min(error_streak, 32)), max(cap, every))

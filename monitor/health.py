@@ -28,8 +28,15 @@ class Health:
 
 
 def crawl_failed(finish_reason: str, stats: dict[str, Any]) -> bool:
-    """A whole-outlet failure: the crawl did not finish (worker died, timed out) or no index could be read."""
-    return finish_reason != "finished" or int(stats.get("newswatch/indexes_ok", 0)) == 0
+    """A whole-outlet failure: the crawl did not finish (worker died, timed out) or no index could be read.
+
+    Indexes refused by the target policy (`blocked_target`) are the outlet's content, not the outlet
+    being down: when every index that failed was refused, the crawl does not count as failed.
+    """
+    if finish_reason != "finished":
+        return True
+    failed, blocked = int(stats.get("newswatch/indexes_failed", 0)), int(stats.get("newswatch/indexes_blocked", 0))
+    return int(stats.get("newswatch/indexes_ok", 0)) == 0 and not 0 < failed <= blocked
 
 
 def retry_after(errors: Iterable[dict[str, Any]]) -> dt.datetime | None:

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.error
-import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 
+from crawler.checked_fetch import fetch_checked
 from crawler.extract import NotAnArticle, extract_article
+from crawler.targets import TargetPolicy, TargetRefused
 from crawler.urls import same_site
 from monitor.config import Config
 from monitor.matching import document_of, near_misses, new_alerts
 from newswatch.decisions import ALERT, FOLLOWUP, Decision, decide
+from newswatch.secrets import mask_url_credentials
 from rules.matcher import Document, Hit, Matcher
 from rules.model import FIELD_NAMES
 from rules.text import sentence_at, words
@@ -25,25 +27,48 @@ from storage.stories import lock_placing, place_article
 from storage.types import utcnow
 
 
+TEXT_PREVIEW_CHARS = 600
+TEXT_SOURCES = {
+    "json-ld": "the page's JSON-LD articleBody (trafilatura found no main text)",
+    "article": "the page's <article> element (trafilatura found no main text)",
+    "description": "the page's og:description or meta description (no main text, no <article>, no JSON-LD body)",
+}
+
+
 class TargetError(Exception):
     """The URL, file or article to test could not be read."""
 
 
 def fetch(url: str, config: Config) -> tuple[bytes, str | None]:
-    """GET one page with the crawler's user agent, timeout and size limit."""
+    """GET one page with the crawler's user agent, timeout and size limit, under the target policy.
+
+    The URL given is the user's own, so its origin is trusted; redirects elsewhere are judged like
+    an outlet's links (only http and https; no non-public address outside the configured origins
+    and `allow_private`).
+    """
     settings = config.settings.crawler
-    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=settings.timeout.total_seconds()) as response:  # http(s) only: checked by the caller
-            body = response.read(settings.max_page_bytes + 1)
-            content_type = response.headers.get("Content-Type")
+        fetched = fetch_checked(
+            url, user_url_policy(config, url), user_agent=settings.effective_user_agent,
+            timeout=settings.timeout.total_seconds(), max_bytes=settings.max_page_bytes,
+        )
+    except TargetRefused as exc:
+        raise TargetError(f"{mask_url_credentials(exc.url)}: refused: {exc.reason}") from None
     except urllib.error.HTTPError as exc:
         raise TargetError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise TargetError(f"{url}: {getattr(exc, 'reason', exc)}") from None
-    if len(body) > settings.max_page_bytes:
+    if len(fetched.body) > settings.max_page_bytes:
         raise TargetError(f"{url}: page larger than crawler.max_page_bytes ({settings.max_page_bytes} bytes)")
-    return body, content_type
+    return fetched.body, fetched.content_type
+
+
+def user_url_policy(config: Config, url: str) -> TargetPolicy:
+    """The target policy for a URL the user gave: its origin, every outlet's origins, every allow_private."""
+    outlets = config.settings.outlets
+    own = [url, *(u for outlet in outlets for u in (*outlet.feeds, *outlet.sitemaps, *outlet.pages))]
+    allow = [*config.settings.crawler.allow_private, *(entry for outlet in outlets for entry in outlet.allow_private)]
+    return TargetPolicy.build(own, allow)
 
 
 def outlet_for(config: Config, url: str) -> str:
@@ -65,13 +90,13 @@ class Target:
 
 
 def document_for(config: Config, target: str, outlet: str | None = None) -> Target:
-    """The document behind a URL, an HTML file or an archived article id, and a line that says what it is."""
+    """The document behind a URL, an HTML file or an archived article id, and what it is (with what extraction removed)."""
     if target.startswith(("http://", "https://")):
         body, content_type = fetch(target, config)
-        return _extracted(body, target, content_type, outlet if outlet is not None else outlet_for(config, target), target)
+        return _extracted(config, body, target, content_type, outlet if outlet is not None else outlet_for(config, target), target)
     path = Path(target)
     if path.is_file():
-        return _extracted(path.read_bytes(), path.resolve().as_uri(), None, outlet or "", str(path))
+        return _extracted(config, path.read_bytes(), path.resolve().as_uri(), None, outlet or "", str(path))
     if target.isdigit():
         db = Database(config.database_url)
         try:
@@ -88,16 +113,31 @@ def document_for(config: Config, target: str, outlet: str | None = None) -> Targ
     raise TargetError(f"{target}: not an http(s) URL, an existing file or an article id")
 
 
-def _extracted(body: bytes, url: str, content_type: str | None, outlet: str, described: str) -> Target:
+def _extracted(config: Config, body: bytes, url: str, content_type: str | None, outlet: str, described: str) -> Target:
+    """Extract as the crawl would for this outlet (its `exclude` selectors and the defaults)."""
+    settings = config.outlet(outlet) if outlet else None
+    selectors = settings.exclude if settings is not None else []
     try:
-        article = extract_article(body, url, content_type)
+        article = extract_article(body, url, content_type, exclude=selectors)
     except NotAnArticle as exc:
-        raise TargetError(f"{url}: {exc}") from None
+        raise TargetError(f"{url}: not an article: {exc}") from None
     document = Document(
         title=article.title or "", text=article.text, url=article.canonical_url or url,
         authors=tuple(article.authors), outlet=outlet, language=article.language or "",
     )
-    return Target(document, described, article.published)
+    removed = (f"Removed before extraction: {article.excluded_by_outlet} element(s) by the outlet's `exclude`, "
+               f"{article.excluded_by_default} comment/related container(s) by the defaults")
+    if article.source in TEXT_SOURCES:
+        removed += f"\nText from {TEXT_SOURCES[article.source]}"
+    return Target(document, f"{described}\n{removed}", article.published)
+
+
+def text_section(text: str, show_all: bool) -> str:
+    """The text that is matched (the title is matched too), shortened unless `show_all`."""
+    if show_all or len(text) <= TEXT_PREVIEW_CHARS:
+        return f"Text matched ({len(text)} characters):\n{text}\n"
+    return (f"Text matched ({len(text)} characters; the first {TEXT_PREVIEW_CHARS}, --show-text prints all):\n"
+            f"{text[:TEXT_PREVIEW_CHARS].rstrip()} …\n")
 
 
 def decisions_for(config: Config, matcher: Matcher, target: Target, now: dt.datetime | None = None) -> dict[str, Decision]:
@@ -151,7 +191,7 @@ def describe_hit(hit: Hit) -> str:
     return f"{what}{hit.alias!r}{via} found «{hit.found}» in {hit.field}, word {hit.word + 1}, characters {hit.start}-{hit.end}"
 
 
-def run_rules_test(config: Config, target: str, only: list[str], outlet: str | None, out: TextIO) -> int:
+def run_rules_test(config: Config, target: str, only: list[str], outlet: str | None, out: TextIO, show_text: bool = False) -> int:
     rules = config.load_rules()
     unknown = [w for w in only if rules.watch(w) is None]
     if unknown:
@@ -160,6 +200,7 @@ def run_rules_test(config: Config, target: str, only: list[str], outlet: str | N
     found = document_for(config, target, outlet)
     decisions = decisions_for(config, matcher, found)
     out.write(f"Testing {found.described}\n{explain(matcher, found.document, only, decisions)}\n")
+    out.write("\n" + text_section(found.document.text, show_text))
     return 0
 
 
@@ -305,7 +346,7 @@ def rules_command(config: Config, args) -> int:
 
     if args.rules_command == "test":
         try:
-            return run_rules_test(config, args.target, args.watch, args.outlet, sys.stdout)
+            return run_rules_test(config, args.target, args.watch, args.outlet, sys.stdout, show_text=args.show_text)
         except TargetError as exc:
             print(f"newswatch: {exc}", file=sys.stderr)
             return 1

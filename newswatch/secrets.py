@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 MASK = "***"
 SECRET_QUERY_KEYS = re.compile(r"(token|key|secret|pass|pwd|auth|sig|signature|webhook|hook|credential|session|bearer)", re.I)
@@ -53,6 +53,25 @@ def redact_url(url: str) -> str:
     except ValueError:
         return f"{url.split(':', 1)[0]}://{MASK}"
     return f"{parts.scheme}://{host}{port}/…" if (parts.path.strip('/') or parts.query) else f"{parts.scheme}://{host}{port}"
+
+
+def mask_url_credentials(url: str, masker: SecretMasker | None = None) -> str:
+    """A URL fit to record: user and password, and the values of secret-looking query keys
+    (`token=`, `key=`, `sig=` …), replaced by ***; known secrets masked too. The rest stays readable."""
+    masker = masker or MASKER
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return masker.mask(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
+    pairs = []
+    for pair in parts.query.split("&") if parts.query else []:
+        key, sep, value = pair.partition("=")
+        secret = sep and value and SECRET_QUERY_KEYS.search(unquote(key))
+        pairs.append(f"{key}={MASK}" if secret else pair)
+    return masker.mask(urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment)))
 
 
 class SecretMasker:

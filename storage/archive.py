@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUrl, Revision
 from storage.upsert import insert_ignore
 
 Outcome = Literal["new", "revised", "unchanged"]
+LANGUAGE_CHARS = 35  # articles.language: the longest BCP 47 tag implementations must keep (RFC 5646 §4.4.1)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,13 @@ def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
     return "revised", article_id
 
 
+def describe_failure(exc: BaseException) -> str:
+    """One line about why archiving failed: the database's own message, never the statement or its values."""
+    cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"[:300]
+
+
 def _article_values(page: ArchivedPage) -> dict:
     return {
         "url_key": key_of(page.canonical_url),
@@ -95,7 +104,7 @@ def _article_values(page: ArchivedPage) -> dict:
         "title": page.title,
         "authors": list(page.authors),
         "published": page.published,
-        "language": page.language,
+        "language": page.language[:LANGUAGE_CHARS] if page.language else None,
         "site_name": page.site_name,
         "text": page.text,
         "content_hash": page.content_hash,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,12 +66,41 @@ class Database:
             connection.rollback()
         if current == heads:
             return
+        if self.dialect == "sqlite":
+            with _sqlite_foreign_keys_off(self.engine) as connection, connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+                _check_foreign_keys(connection)
+            return
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(engine: Engine) -> Iterator[Connection]:
+    """A connection with foreign keys off, for migrations.
+
+    SQLite alters a column by rebuilding its table (Alembic batch mode: copy, drop, rename). With
+    foreign keys on, dropping the old table would first delete its rows and cascade to every table
+    that refers to it. The pragma cannot change inside a transaction, so it is set before one begins.
+    """
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            yield connection
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} rows whose foreign keys point nowhere, e.g. {tuple(broken[0])}")
 
 
 def make_engine(url: str) -> Engine:

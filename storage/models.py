@@ -26,7 +26,7 @@ class Article(Base):
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(35))  # storage.archive.LANGUAGE_CHARS
     site_name: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -25,11 +25,24 @@ M, H = dt.timedelta(minutes=1), dt.timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
-    ("every", "streak", "expected"),
-    [(10 * M, 0, 0 * M), (10 * M, 1, 20 * M), (10 * M, 2, 40 * M), (10 * M, 3, 80 * M), (10 * M, 7, 1280 * M), (10 * M, 8, 24 * H), (10 * M, 500, 24 * H), (2 * H, 4, 24 * H)],
+    ("every", "streak", "cap", "expected"),
+    [
+        (10 * M, 0, 24 * H, 0 * M), (10 * M, 1, 24 * H, 20 * M), (10 * M, 2, 24 * H, 40 * M), (10 * M, 3, 24 * H, 80 * M),
+        (10 * M, 7, 24 * H, 1280 * M), (10 * M, 8, 24 * H, 24 * H), (10 * M, 500, 24 * H, 24 * H), (2 * H, 4, 24 * H, 24 * H),
+        # the default cap (1h): a news monitor never goes deaf to an outlet for longer than that
+        (10 * M, 1, H, 20 * M), (10 * M, 2, H, 40 * M), (10 * M, 3, H, H), (10 * M, 50, H, H), (M, 6, H, H),
+        # an outlet polled less often than the cap is paused one interval, never less
+        (2 * H, 1, H, 2 * H), (2 * H, 9, H, 2 * H),
+    ],
 )
-def test_backoff_doubles_per_failure_up_to_the_cap(every, streak, expected) -> None:
-    assert backoff_delay(every, streak, 24 * H) == expected
+def test_backoff_doubles_per_failure_up_to_the_cap(every, streak, cap, expected) -> None:
+    assert backoff_delay(every, streak, cap) == expected
+
+
+def test_default_backoff_cap_is_an_hour() -> None:
+    from crawler.job import CrawlSettings
+
+    assert CrawlSettings().backoff_max == H
 
 
 @pytest.mark.parametrize(
@@ -40,6 +53,9 @@ def test_backoff_doubles_per_failure_up_to_the_cap(every, streak, expected) -> N
         ("finished", {}, True),
         ("worker_failed", {}, True),
         ("closespider_timeout", {"newswatch/indexes_ok": 2}, True),
+        # indexes refused by the target policy are the outlet's content, not the outlet being down
+        ("finished", {"newswatch/indexes_ok": 0, "newswatch/indexes_failed": 2, "newswatch/indexes_blocked": 2}, False),
+        ("finished", {"newswatch/indexes_ok": 0, "newswatch/indexes_failed": 3, "newswatch/indexes_blocked": 2}, True),
     ],
 )
 def test_what_counts_as_a_failed_crawl(reason, stats, failed) -> None:

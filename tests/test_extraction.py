@@ -39,9 +39,13 @@ def test_canonical_on_another_site_is_ignored() -> None:
     assert extract_article(html, BASE + article["path"]).canonical_url is None
 
 
-def test_page_without_main_text_is_not_an_article() -> None:
-    with pytest.raises(NotAnArticle):
-        extract_article(b"<html><body><nav><a href='/'>Home</a></nav><p>Hi.</p></body></html>", BASE + "/x.html")
+def test_page_with_no_text_at_all_is_not_an_article() -> None:
+    with pytest.raises(NotAnArticle, match="no text at all"):
+        extract_article(b"<html><head><script>var x = 1;</script></head><body><div><img src='/a.png'></div></body></html>", BASE + "/x.html")
+
+
+def test_short_text_is_an_article_however_short() -> None:
+    assert extract_article(b"<html><body><nav><a href='/'>Home</a></nav><p>Hi.</p></body></html>", BASE + "/x.html").text == "Hi."
 
 
 def test_meta_charset_is_used_when_http_gives_none() -> None:

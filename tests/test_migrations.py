@@ -43,3 +43,34 @@ def test_alerts_made_before_stories_get_a_key(database_url) -> None:
             assert connection.execute(text("SELECT kind, key FROM alerts WHERE id = 7")).one() == ("story", "alert-7")
     finally:
         db.close()
+
+
+def test_widening_articles_language_keeps_every_row_that_refers_to_articles(database_url) -> None:
+    """0004 rebuilds `articles` on SQLite: with foreign keys on, that would cascade-delete revisions and URLs."""
+    db = Database(database_url)
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with db.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "0003")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO articles (id, url_key, canonical_url, url, outlet, authors, language, text, content_hash, first_seen, "
+                "fetched_at, revision_count, match_pending) VALUES (1, 'k', 'u', 'u', 'wire', '[]', 'ru', 'x', 'h', "
+                "'2023-05-22 10:00:00', '2023-05-22 10:00:00', 1, false)"))
+            connection.execute(text(
+                "INSERT INTO revisions (id, article_id, fetched_at, fetched_url, http_status, raw_html, text, content_hash) "
+                "VALUES (1, 1, '2023-05-22 10:00:00', 'u', 200, :raw, 'x', 'h')"), {"raw": b"x\x9c\x03\x00\x00\x00\x00\x01"})
+            connection.execute(text("INSERT INTO article_urls (url_key, url, article_id) VALUES ('k', 'u', 1)"))
+        db.migrate()
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM revisions")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM article_urls")).scalar() == 1
+            assert connection.execute(text("SELECT language FROM articles")).scalar() == "ru"
+            connection.execute(text("UPDATE articles SET language = :tag"), {"tag": "x" * 35})  # a whole BCP 47 tag fits
+        if db.dialect == "sqlite":
+            with db.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on after migrating
+    finally:
+        db.close()

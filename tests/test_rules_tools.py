@@ -108,3 +108,27 @@ def test_replay_reports_added_and_removed_alerts_and_backfills(tmp_path: Path, d
     code, out = run(capsys, "--config", str(config), "rules", "replay", "--since", "7d")
     # unchanged: belgorod-raid's 5 story alerts, its match on the copy that joined one of them, and shebekino's
     assert f"0 alert(s) would be added, 5 removed, {6 + len(added)} unchanged" in out
+
+
+def test_rules_test_shows_the_text_after_the_outlets_exclude_and_the_defaults(tmp_path: Path, capsys) -> None:
+    rules = "watches:\n  - id: tarasovka\n    any: [Tarasovka]\n  - id: shebekino\n    any: [Shebekino]\n"
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", {}, {"chat": "json://127.0.0.1:9/x"}, rules=rules)
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["outlets"] = [{"name": "flashes", "feeds": ["http://127.0.0.1:9/feed.xml"], "exclude": [".c-list"]}]
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    page = Path(__file__).parent / "fixtures" / "flashes" / "news" / "shebekino-water-restored.html"
+
+    code, out = run(capsys, "--config", str(config), "rules", "test", "--outlet", "flashes", str(page))
+    assert code == 0
+    assert "Removed before extraction: 1 element(s) by the outlet's `exclude`, 0 comment/related container(s) by the defaults" in out
+    assert "no  tarasovka: none of Tarasovka found" in out and "MATCH  shebekino" in out
+    assert "Text matched (" in out and "Engineers restored the water supply" in out and "Tarasovka next" not in out
+
+    longer = Path(__file__).parent / "fixtures" / "pages" / "comment-thread.html"
+    code, out = run(capsys, "--config", str(config), "rules", "test", str(longer))
+    assert code == 0 and "--show-text prints all" in out and "once the military gave permission" not in out
+    code, out = run(capsys, "--config", str(config), "rules", "test", "--show-text", str(longer))
+    assert code == 0 and "--show-text prints all" not in out and "once the military gave permission." in out
+
+    code, out = run(capsys, "--config", str(config), "rules", "test", str(page))  # no outlet: its comments are matched
+    assert "MATCH  tarasovka" in out and "0 element(s) by the outlet's `exclude`" in out

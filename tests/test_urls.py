@@ -10,6 +10,8 @@ from crawler.urls import normalize_url, same_site, site_of
         ("http://example.org:80/a.html", "http://example.org/a.html"),
         ("https://example.org:443/a.html", "https://example.org/a.html"),
         ("http://127.0.0.1:8080/a.html", "http://127.0.0.1:8080/a.html"),
+        ("http://[2001:DB8::1]:8080/a.html", "http://[2001:db8::1]:8080/a.html"),  # IPv6 keeps its brackets
+        ("http://[::1]:80/a.html", "http://[::1]/a.html"),
         ("http://example.org/a.html#comments", "http://example.org/a.html"),
         ("http://example.org/a.html?utm_source=rss&utm_medium=feed", "http://example.org/a.html"),
         ("http://example.org/a.html?id=3&fbclid=x&gclid=y", "http://example.org/a.html?id=3"),
@@ -55,3 +57,49 @@ def test_same_site_ignores_www_and_scheme_but_not_port() -> None:
 )
 def test_amp_variants_normalise_to_the_article(url: str, expected: str) -> None:
     assert normalize_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # known tracking parameters go, whatever else is there
+        ("http://example.org/a.html?utm_source=rss&utm_campaign=x&utm_content=y", "http://example.org/a.html"),
+        ("http://example.org/a.html?fbclid=1&gclid=2&msclkid=3&yclid=4&ysclid=5&gbraid=6&wbraid=7", "http://example.org/a.html"),
+        ("http://example.org/a.html?mc_cid=1&mc_eid=2&_ga=3&_gl=4&_hsenc=5&_hsmi=6&mkt_tok=7", "http://example.org/a.html"),
+        ("http://example.org/a.html?mtm_campaign=1&pk_source=2&at_medium=3&xtor=RSS-4&ref_src=twsrc", "http://example.org/a.html"),
+        ("http://example.org/a.html?id=3&fbclid=x&gclid=y", "http://example.org/a.html?id=3"),
+        # names that can identify content stay
+        ("http://example.org/news.php?cid=101", "http://example.org/news.php?cid=101"),
+        ("http://example.org/news.php?cid=101&utm_medium=feed", "http://example.org/news.php?cid=101"),
+        ("http://example.org/view?src=wire-8812", "http://example.org/view?src=wire-8812"),
+        ("http://example.org/go?from=2023-05-22&ref=raid", "http://example.org/go?from=2023-05-22&ref=raid"),
+        ("http://example.org/x?share=1&via=agency&rss=world", "http://example.org/x?rss=world&share=1&via=agency"),
+        ("http://example.org/?p=4711", "http://example.org/?p=4711"),
+        ("http://example.org/article.php?id=5", "http://example.org/article.php?id=5"),
+        ("http://example.org/index.php?option=com_content&id=3", "http://example.org/index.php?id=3&option=com_content"),
+    ],
+)
+def test_only_tracking_parameters_are_stripped(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
+
+
+def test_two_articles_told_apart_by_their_query_stay_two() -> None:
+    assert normalize_url("http://example.org/news.php?cid=101") != normalize_url("http://example.org/news.php?cid=102")
+
+
+@pytest.mark.parametrize(
+    ("canonical", "fetched", "fits"),
+    [
+        ("http://example.org/2023/05/ferries.html", "http://example.org/2023/05/ferries.html?ref=home", True),
+        ("http://example.org/2023/05/ferries/", "http://example.org/?p=4711", True),  # WordPress: ?p= to its permalink
+        ("http://example.org/news.php?cid=101", "http://example.org/news.php?cid=101&from=front", True),
+        ("http://example.org/news.php", "http://example.org/news.php?cid=101", False),  # one canonical for every article
+        ("http://example.org/", "http://example.org/2023/05/ferries.html", False),  # the front page
+        ("http://example.org/", "http://example.org/?p=4711", False),
+        ("http://example.org/", "http://example.org/", True),
+    ],
+)
+def test_canonical_fits(canonical: str, fetched: str, fits: bool) -> None:
+    from crawler.urls import canonical_fits
+
+    assert canonical_fits(canonical, fetched) is fits

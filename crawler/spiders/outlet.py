@@ -17,14 +17,14 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, SitemapLinks, feed_links, page_links, sitemap_links
-from crawler.errors import failure_details, failure_kind
+from crawler.errors import BlockedTarget, failure_details, failure_kind, failure_url
 from crawler.items import FetchedPage
 from crawler.linkfilter import LinkFilter
 from crawler.outlets import Outlet
 from crawler.schedule import index_request_headers, next_revisit
 from crawler.store import database
 from crawler.urls import normalize_url
-from storage.archive import known_urls
+from storage.archive import describe_failure, known_urls
 from storage.crawlstate import (
     IndexFetch,
     Validators,
@@ -60,6 +60,7 @@ class OutletSpider(scrapy.Spider):
         self._incomplete: set[str] = set()  # indexes with links left unfetched: ask for them in full next time
         self._pending: Counter[str] = Counter()  # article requests not yet answered, by index
         self._children: dict[str, list[str]] = {}  # sitemap index read in full -> the sitemaps it lists
+        self._revisited: dict[str, int] = {}  # page URL of a revisit -> its article, to retry it if archiving fails
 
     @property
     def db(self):
@@ -100,7 +101,7 @@ class OutletSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         if not self._not_modified(response):
-            yield from self._discovered(response, lambda: feed_links(response.body, response.url), "feed")
+            yield from self._discovered(response, lambda: feed_links(response.body, response.url, _response_headers(response)), "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         depth = response.meta.get("sitemap_depth", 0)
@@ -171,7 +172,11 @@ class OutletSpider(scrapy.Spider):
         stats = self.crawler.stats
         candidates: dict[str, str] = {}  # normalised URL -> link as found
         for link in links:
-            url = normalize_url(link)
+            try:
+                url = normalize_url(link)
+            except ValueError:  # e.g. a port that is not a number: one bad link must not lose the others
+                stats.inc_value("newswatch/links_unreadable")
+                continue
             if url in self._seen or url in candidates:
                 continue
             if via != "page" and not self.links.accepts(url):  # section pages apply the filter themselves
@@ -225,6 +230,7 @@ class OutletSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newswatch/articles_removed")
             return
         self._schedule_next_revisit(response.meta)
+        self._revisited[response.url] = article_id
         yield from self.parse_article(response)
 
     def on_revisit_error(self, failure: Failure) -> None:
@@ -251,20 +257,36 @@ class OutletSpider(scrapy.Spider):
             body=response.body,
             fetched_at=_now(),
             via=response.meta.get("via", ""),
+            index_url=response.meta.get("index_url"),
         )
 
     # -- failures --------------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else ""
+        url = failure_url(failure)  # a refused target, masked, rather than the URL that redirected to it
         if request is not None and request.meta.get("role") == "article":
             self._pending[request.meta["index_url"]] -= 1
-            self._incomplete.add(request.meta["index_url"])  # its link must be seen again next cycle
+            if not failure.check(BlockedTarget):  # a refused link stays refused: no reason to read its index again
+                self._incomplete.add(request.meta["index_url"])  # its link must be seen again next cycle
         if request is not None and request.meta.get("role") in ("feed", "sitemap", "page"):
             self.crawler.stats.inc_value("newswatch/indexes_failed")
             if request.meta.get("parent_url"):  # a child sitemap failed: read its index in full next time
                 self._incomplete.add(request.meta["parent_url"])
         self.record_error(failure_kind(failure), url, failure.getErrorMessage(), **failure_details(failure))
+
+    def archive_failed(self, item: FetchedPage, message: str) -> None:
+        """A fetched page could not be archived: record it, and retry it next cycle (its index is read in
+        full; a revisit is due again at once)."""
+        self.record_error("archive_failed", item.url, message)
+        if item.index_url:
+            self._incomplete.add(item.index_url)
+        article_id = self._revisited.get(item.url)
+        if article_id is not None:
+            try:
+                with self.db.session() as session:
+                    set_next_revisit(session, article_id, _now())
+            except Exception as exc:  # the database may be what failed: the error above is on record anyway
+                self.logger.warning("revisit of %s not rescheduled: %s", item.url, describe_failure(exc))
 
     def record_error(self, kind: str, url: str, message: str, **extra: str) -> None:
         """Count an error by kind and keep the first 100 for crawl_runs.errors (`extra`: e.g. retry_after)."""
@@ -283,6 +305,17 @@ class OutletSpider(scrapy.Spider):
                 record_index_fetch(session, self.outlet.name, fetch)
             for parent, children in self._children.items():
                 forget_child_sitemaps(session, self.outlet.name, parent, keep=children)
+
+
+def _response_headers(response: Response) -> dict[str, str]:
+    """The response's own Content-Type and Content-Language for feedparser (none it did not send),
+    and its URL as Content-Location, the base for relative links."""
+    headers = {"content-location": response.url}
+    for name in ("Content-Type", "Content-Language"):
+        value = _text(response.headers.get(name.encode("ascii")))
+        if value:
+            headers[name.lower()] = value
+    return headers
 
 
 def _text(value: bytes | None) -> str | None:

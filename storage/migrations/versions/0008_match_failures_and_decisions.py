@@ -1,7 +1,7 @@
 """match failures and alert decisions
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 
 `match_failures`: articles whose matching raised, with the (masked) error, the attempt count and
 the next retry. `alert_decisions`: matches that sent nothing, with the reason. Revision id 0008 is
@@ -14,7 +14,7 @@ import storage.types
 
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
