@@ -13,12 +13,20 @@ time, in this one process (one core):
 - "more hits": the articles name entities of all 1,000 watches, so a larger rule set also finds
   more (each hit is checked, and its watch evaluated): the cost of the hits themselves.
 
+A second table does the same with multi-word Russian and Ukrainian names of real words (1,000
+entities of two names each, `Русский добровольческий корпус`, `Батальйон «Рух»`, see
+bench/phrase_words.py), one watch per entity, over articles that write the names of all 1,000
+entities in every case: "expected" counts the (article, watch) pairs whose name is in the article,
+"alerts" how many were found. "spellings" is the number of alias patterns (the automaton has one
+key per distinct start: leading whole words and the first stem).
+
     .venv/bin/python bench/rules_matching.py [--mb 4] [--seed 1] [--repeat 3]
 """
 from __future__ import annotations
 
 import argparse
 import random
+from collections import Counter
 import sys
 import tempfile
 import time
@@ -26,8 +34,9 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project and bench/ as a package
 
+from bench.phrase_words import CASES, inflected, phrase_name  # noqa: E402
 from rules.matcher import Document, Matcher  # noqa: E402
 from rules.ruleset import load_rules  # noqa: E402
 from rules.text import words  # noqa: E402
@@ -99,6 +108,47 @@ def make_documents(rng: random.Random, megabytes: float, entities: dict, named: 
     return documents
 
 
+def make_phrase_rules(rng: random.Random, count: int) -> dict:
+    """`count` entities of a Russian and a Ukrainian multi-word name, one watch each."""
+    names: set[tuple[str, ...]] = set()
+    runs: set[tuple[str, ...]] = set()  # every run of words of every name taken
+
+    def unique(lang: str) -> str:
+        """A name that neither contains nor is contained in another (so "expected" is exact)."""
+        while True:
+            name = phrase_name(rng, lang)
+            key = tuple(words(name))
+            own = {key[i:j] for i in range(len(key)) for j in range(i + 1, len(key) + 1)}
+            if key not in runs and not own & names:
+                names.add(key)
+                runs.update(own)
+                return name
+
+    entities = {f"p{i}": {"aliases": [unique("ru"), unique("uk")]} for i in range(count)}
+    return {"entities": entities, "watches": [{"id": f"pw{i}", "any": [f"p{i}"]} for i in range(count)]}
+
+
+def phrase_documents(rng: random.Random, megabytes: float, rules: dict, common: list[str]) -> tuple[list[Document], Counter]:
+    """Articles naming three entities each, in a random case and number; and per rule-set size, how
+    many (article, watch) pairs should alert."""
+    entities = list(rules["entities"].items())
+    langs = ("ru", "uk")
+    documents, size, expected = [], 0, Counter()
+    while size < megabytes * 1_000_000:
+        text_words = [rng.choice(common) for _ in range(450)]
+        named = rng.sample(range(len(entities)), 3)
+        for i in named:
+            which = rng.randrange(2)
+            name = inflected(entities[i][1]["aliases"][which], langs[which], rng.choice(CASES), rng.choice(("sing", "sing", "plur")))
+            text_words[rng.randrange(len(text_words))] = name
+        for limit in SIZES:
+            expected[limit] += sum(1 for i in named if i < limit)
+        text = " ".join(text_words)
+        documents.append(Document(" ".join(rng.choice(common) for _ in range(9)), text))
+        size += len(text.encode()) + len(documents[-1].title.encode())
+    return documents, expected
+
+
 def measure(matcher: Matcher, documents: list[Document], repeat: int) -> tuple[float, int]:
     """The fastest of `repeat` runs over all documents (the machine may be busy), and the alerts."""
     timings, alerts = [], 0
@@ -147,6 +197,30 @@ def main() -> None:
     for name in scenarios:
         print(f"{name}: 1,000 watches run at {rates[(name, 1000)] / rates[(name, 10)]:.2f}x the speed of 10 watches")
     print("(target for the same hits: at least 0.5x, i.e. within 2x)")
+    phrases(rng, args, common)
+
+
+def phrases(rng: random.Random, args: argparse.Namespace, common: list[str]) -> None:
+    """The second table: multi-word Cyrillic names in every case."""
+    rules = make_phrase_rules(rng, max(SIZES))
+    documents, expected = phrase_documents(rng, args.mb / 2, rules, common)
+    for document in documents:
+        words(document.title), words(document.text)
+    megabytes = sum(len(d.text.encode()) + len(d.title.encode()) for d in documents) / 1e6
+    print()
+    print(f"multi-word Cyrillic names: {len(documents)} documents, {megabytes:.1f} MB (UTF-8); one core")
+    print(f"{'watches':>8} {'aliases':>8} {'spellings':>9} {'automaton KB':>12} {'compile s':>10} | {'MB/s':>6} {'alerts':>6} {'expected':>8}")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in SIZES:
+            subset = {"entities": {f"p{i}": rules["entities"][f"p{i}"] for i in range(size)}, "watches": rules["watches"][:size]}
+            path = Path(folder) / f"phrases-{size}.yaml"
+            path.write_text(yaml.safe_dump(subset, allow_unicode=True), encoding="utf-8")
+            started = time.process_time()
+            matcher = Matcher(load_rules([path.name], Path(folder)))
+            compiled = time.process_time() - started
+            automaton = matcher.automaton.get_stats()["total_size"] / 1024
+            elapsed, alerts = measure(matcher, documents, args.repeat)
+            print(f"{size:>8} {2 * size:>8} {len(matcher.patterns):>9} {automaton:>12.0f} {compiled:>10.2f} | {megabytes / elapsed:>6.2f} {alerts:>6} {expected[size]:>8}")
 
 
 if __name__ == "__main__":

@@ -122,7 +122,9 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[P
             doc.marks[(*path, index)] = (item.start_mark.line + 1, item.start_mark.column + 1)
             items.append(_construct(item, (*path, index), doc, problems))
         return items
-    return _SCALARS.construct_object(node, deep=True)
+    value = _SCALARS.construct_object(node, deep=True)
+    _SCALARS.constructed_objects.pop(node, None)  # the loader remembers every node it built: a leak across loads
+    return value
 
 
 def validate(model: type[BaseModel], doc: YamlDocument, context: dict[str, Any] | None = None) -> Any:

@@ -14,10 +14,11 @@ from typing import Any
 
 import ahocorasick
 
+from rules.agreement import QUOTES, clear_caches
 from rules.conditions import Group, Near, Regex, Term, WatchLogic, compile_regex
 from rules.evaluate import Evaluator, FieldIndex, Mention
 from rules.model import FIELD_NAMES, Watch
-from rules.patterns import AliasPattern, compile_alias
+from rules.patterns import AliasPattern, WordPattern, compile_alias
 from rules.ruleset import RuleSet
 from rules.text import lead_of, words
 from rules.translit import variants
@@ -90,6 +91,7 @@ class Matcher:
         self.always: list[int] = []  # watches the automaton cannot trigger (regexes, only `none`): always evaluated
         self.fields: set[str] = set()
         self._compile(rules)
+        clear_caches()
         for i, logic in enumerate(self.logic):
             triggers = self._triggers(logic.root)
             if triggers is None:
@@ -98,12 +100,11 @@ class Matcher:
                 self.candidates[key].append(i)
             self.fields |= _fields_of(logic.root)
         self.automaton = ahocorasick.Automaton()
-        by_key: dict[str, list[int]] = defaultdict(list)
+        by_key: dict[str, dict[WordPattern, list[int]]] = defaultdict(dict)
         for index, pattern in enumerate(self.patterns):
-            by_key[pattern.key()].append(index)
-        self.key_lengths = [len(pattern.key()) for pattern in self.patterns]
-        for key, indexes in by_key.items():
-            self.automaton.add_word(key, tuple(indexes))
+            by_key[pattern.key()].setdefault(pattern.words[0], []).append(index)
+        for key, by_first in by_key.items():  # patterns under one key grouped by their first word: it is checked once
+            self.automaton.add_word(key, (len(key), tuple((first, tuple(indexes)) for first, indexes in by_first.items())))
         if by_key:
             self.automaton.make_automaton()
 
@@ -176,16 +177,17 @@ class Matcher:
         out: list[tuple[int, int]] = []
         words, joined = current.words, current.joined()
         position, spaces = 0, 0
-        for end, indexes in self.automaton.iter(joined):
-            for i in indexes:
-                begin = end - self.key_lengths[i] + 1  # the key's leading space
-                if begin >= position:
-                    spaces += joined.count(" ", position, begin)
-                else:
-                    spaces -= joined.count(" ", begin, position)
-                position = begin
-                if self.patterns[i].matches_at(words, spaces):
-                    out.append((spaces, i))
+        for end, (length, groups) in self.automaton.iter(joined):
+            begin = end - length + 1  # the key's leading space
+            if begin >= position:
+                spaces += joined.count(" ", position, begin)
+            else:
+                spaces -= joined.count(" ", begin, position)
+            position = begin
+            for first, indexes in groups:
+                slots = first.slots(words[spaces])
+                if slots:
+                    out.extend((spaces, i) for i in indexes if self.patterns[i].matches_after(words, spaces, slots))
         return out
 
     def match(self, document: Document) -> list[WatchResult]:
@@ -230,6 +232,8 @@ class Matcher:
             pattern, current = self.patterns[m.pattern], fields[m.field]
             spans = current.spans()
             start, end = spans[m.word][0], spans[m.word + m.length - 1][1]
+            if pattern.alias[-1:] in QUOTES and current.text[end : end + 1] in QUOTES:
+                end += 1  # `Легиона «Свобода России»`: the name's closing quote, as the alias has it
             spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
             hits.append(Hit(_label(pattern.term), pattern.alias, m.field, start, end, m.word, current.text[start:end], spelling))
         return hits

@@ -5,7 +5,8 @@ Syntax of one alias:
 - `word*` matches every word that starts with `word` (at least 3 letters before the `*`);
 - a leading `=` (`=Белгород`) matches the words exactly as written: no inflection;
 - otherwise a Cyrillic word matches its inflected forms (see rules.morphology), a Latin word
-  matches only itself (whole word).
+  matches only itself (whole word); the words of a Russian or Ukrainian name inflect together, in
+  agreement (see rules.agreement).
 """
 from __future__ import annotations
 
@@ -13,18 +14,29 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rules.morphology import WordForms, word_forms
+from rules.agreement import NO_GROUP, alias_words, phrase_forms
+from rules.morphology import ANY_SLOT, WordForms, word_forms
 from rules.text import WORD, normalize_word
 
 MIN_PREFIX = 3
 WILDCARD_WORD = re.compile(r"(\w+)(\*?)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WordPattern:
     kind: Literal["exact", "prefix", "forms"]
     text: str  # the normalised word, prefix or stem
     forms: WordForms | None = None
+    group: int = NO_GROUP  # words of one group must agree in case and number
+
+    def slots(self, word: str) -> int:
+        """The slots (case × number) `word` fills as a form of this word; 0 when it is none."""
+        if self.kind == "exact":
+            return ANY_SLOT if word == self.text else 0
+        if self.kind == "prefix":
+            return ANY_SLOT if word.startswith(self.text) else 0
+        assert self.forms is not None
+        return self.forms.slots(word)
 
     def matches(self, word: str) -> bool:
         if self.kind == "exact":
@@ -32,10 +44,10 @@ class WordPattern:
         if self.kind == "prefix":
             return word.startswith(self.text)
         assert self.forms is not None
-        return self.forms.matches(word)
+        return self.forms.slots(word) != 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AliasPattern:
     """One spelling to look for: the words it matches, and what the user wrote."""
 
@@ -43,6 +55,7 @@ class AliasPattern:
     alias: str  # the alias as written in the rule file
     spelling: str  # the spelling this pattern was built from (the alias, or a transliteration of it)
     words: tuple[WordPattern, ...]
+    agrees: bool = False  # some words form an agreement group
 
     def key(self) -> str:
         """The automaton key: leading exact words (whole), then the first stem or prefix."""
@@ -54,9 +67,28 @@ class AliasPattern:
         return " " + " ".join(parts) + " "
 
     def matches_at(self, words: list[str], index: int) -> bool:
+        if index >= len(words):
+            return False
+        first = self.words[0].slots(words[index])
+        return first != 0 and self.matches_after(words, index, first)
+
+    def matches_after(self, words: list[str], index: int, first: int) -> bool:
+        """Whether the words from `index` on match, the first one known to fill the slots `first`."""
         if index + len(self.words) > len(words):
             return False
-        return all(pattern.matches(words[index + i]) for i, pattern in enumerate(self.words))
+        if not self.agrees:
+            return all(self.words[i].matches(words[index + i]) for i in range(1, len(self.words)))
+        head = self.words[0]
+        common = {head.group: first} if head.group != NO_GROUP else {}  # group → slots every word of it so far can fill
+        for i in range(1, len(self.words)):
+            pattern = self.words[i]
+            found = pattern.slots(words[index + i])
+            if found and pattern.group != NO_GROUP:
+                found &= common.get(pattern.group, ANY_SLOT)
+                common[pattern.group] = found
+            if not found:
+                return False
+        return True
 
 
 def check_alias(alias: str) -> str | None:
@@ -78,13 +110,18 @@ def compile_alias(term: str, alias: str, spelling: str, inflect: bool = True) ->
     """Word patterns of one spelling; `check_alias` must have accepted the alias."""
     exact = spelling.startswith("=")
     body = spelling[1:] if exact else spelling
+    written = alias_words(body, WILDCARD_WORD.finditer(body))
+    agreeing = None if (exact or not inflect) else phrase_forms(written)
     words: list[WordPattern] = []
-    for match in WILDCARD_WORD.finditer(body):
-        word, star = match.group(1), match.group(2)
-        norm = normalize_word(word)
-        if star:
+    for i, word in enumerate(written):
+        norm = normalize_word(word.text)
+        if word.prefix:
             words.append(WordPattern("prefix", norm))
             continue
-        forms = None if (exact or not inflect) else word_forms(word)
-        words.append(WordPattern("forms", forms.stem, forms) if forms else WordPattern("exact", norm))
-    return AliasPattern(term, alias, spelling, tuple(words))
+        if agreeing is not None:
+            forms, group = agreeing[i].forms, agreeing[i].group
+        else:
+            forms, group = (None if (exact or not inflect) else word_forms(word.text)), NO_GROUP
+        words.append(WordPattern("forms", forms.stem, forms, group) if forms else WordPattern("exact", norm))
+    agrees = sum(1 for w in words if w.group != NO_GROUP) > 1
+    return AliasPattern(term, alias, spelling, tuple(words), agrees)
