@@ -84,7 +84,7 @@ def _filters_of(db: Database, args: argparse.Namespace):
     now = dt.datetime.now(dt.timezone.utc)
     ids = None
     if args.watch:
-        with db.session() as session:
+        with db.reading() as session:
             ids = articles_matched_by(session, args.watch)
     if args.limit is not None and args.limit < 1:
         raise ValueError("--limit must be at least 1")
@@ -100,7 +100,7 @@ def _search(db: Database, args: argparse.Namespace, _config) -> int:
 
     query = parse_query(args.query)
     filters = _filters_of(db, args)
-    with db.session() as session:
+    with db.reading() as session:
         hits = search(session, query, filters, args.limit)
     if args.json:
         for hit in hits:
@@ -119,7 +119,7 @@ def _show(db: Database, args: argparse.Namespace, _config) -> int:
     from monitor.archive_render import console, print_article
     from storage.article_view import article_detail
 
-    with db.session() as session:
+    with db.reading() as session:
         detail = article_detail(session, args.id, diff=args.diff)
     if detail is None:
         print(f"newswatch: no archived article has id {args.id}", file=sys.stderr)
@@ -138,7 +138,7 @@ def _stories(db: Database, args: argparse.Namespace) -> int:
     from storage.story_report import story_reports
 
     since = parse_since(args.since, dt.datetime.now(dt.timezone.utc)) if args.since else None
-    with db.session() as session:
+    with db.reading() as session:
         stories = story_reports(session, args.watch, since)
     if args.json:
         for story in stories:
@@ -157,7 +157,7 @@ def _selected_ids(db: Database, args: argparse.Namespace) -> list[int] | None:
 
     filters = _filters_of(db, args)
     if args.query:
-        with db.session() as session:
+        with db.reading() as session:
             hits = search(session, parse_query(args.query), filters, args.limit or 1_000_000)
         return sorted(hit.id for hit in hits)
     if filters == type(filters)() and args.limit is None:
@@ -172,7 +172,7 @@ def _selected_ids(db: Database, args: argparse.Namespace) -> list[int] | None:
         query = query.where(Article.outlet.in_(filters.outlets))
     if filters.languages:
         query = query.where(Article.language.in_(filters.languages))
-    with db.session() as session:
+    with db.reading() as session:
         ids = list(session.scalars(query))
     if filters.article_ids is not None:
         ids = [i for i in ids if i in filters.article_ids]
@@ -185,7 +185,7 @@ def _export(db: Database, args: argparse.Namespace, _config) -> int:
     ids = _selected_ids(db, args)
     stream = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
-        with db.session() as session:
+        with db.reading() as session:
             if args.format == "csv":
                 from sqlalchemy import select
 

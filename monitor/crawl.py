@@ -59,21 +59,22 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
     )
     started = dt.datetime.now(dt.timezone.utc)
     worker_error = _run_worker(job, config.settings.crawler.cycle_timeout.total_seconds())
-    with db.session() as session:
+    with db.reading() as session:
         runs = {run.outlet: run for run in runs_of_cycle(session, job.cycle_id)}
-        results = []
-        for outlet in outlets:
-            run = runs.get(outlet.name)
-            if run is None:  # the worker died or was killed before this outlet's crawl closed
-                reason = "worker_failed"
-                errors = [{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}]
+    results = []
+    for outlet in outlets:
+        run = runs.get(outlet.name)
+        if run is None:  # the worker died or was killed before this outlet's crawl closed
+            reason = "worker_failed"
+            errors = [{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}]
+            with db.session() as session:
                 record_crawl_run(
                     session, cycle_id=job.cycle_id, outlet=outlet.name, started_at=started,
                     finished_at=dt.datetime.now(dt.timezone.utc), finish_reason=reason, stats={}, errors=errors,
                 )
-                results.append(OutletResult(outlet.name, reason, {}, errors))
-            else:
-                results.append(OutletResult(outlet.name, run.finish_reason, dict(run.stats), list(run.errors)))
+            results.append(OutletResult(outlet.name, reason, {}, errors))
+        else:
+            results.append(OutletResult(outlet.name, run.finish_reason, dict(run.stats), list(run.errors)))
     if not _stopping.is_set():  # a crawl cut short by our own shutdown says nothing about the outlet
         record_health(db, {o.name: o for o in outlets}, results, started, config.settings.crawler.backoff_max)
     return CrawlReport(job.cycle_id, results, worker_error)

@@ -24,7 +24,7 @@ from newswatch.secrets import MASKER, redact_url
 from storage.channel_state import channel_streak, channels_backing_off, record_channel_failure, record_channel_success
 from storage.db import Database
 from storage.deliveries import OutgoingAlert, claim, due_deliveries, give_up_if_crashing, mark_failed_attempt, mark_sent
-from storage.outbox import build_digests, flush_followups
+from storage.outbox import anything_due, build_digests, flush_followups
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,9 @@ def send_alert(alert: OutgoingAlert, channel: Channel, templates: str | None = N
 
 def prepare_due(db: Database, now: dt.datetime | None = None) -> int:
     """Make the follow-ups and digests whose time has come (they enter the outbox as pending deliveries)."""
+    with db.reading() as session:
+        if not anything_due(session, now):
+            return 0
     with db.session() as session:
         flush_followups(session, now)
         return build_digests(session, now)
@@ -192,7 +195,7 @@ def deliver_due(
     """
     report = DeliveryReport()
     report.digests = prepare_due(db, now)
-    with db.session() as session:
+    with db.reading() as session:
         skip = set(channels_backing_off(session, now or utcnow()))
     recovered = _send_due(db, channels, settings, templates, now, skip, report)
     if recovered:  # their released messages: in this pass, not after each one's own backoff
@@ -209,7 +212,7 @@ def _send_due(
     Returns the channels that answered after a failure streak.
     """
     recovered: set[str] = set()
-    with db.session() as session:
+    with db.reading() as session:
         due = due_deliveries(session, now or utcnow())
     for alert in due:
         if alert.channel in skip or (only is not None and alert.channel not in only):

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Article, ChannelState, Delivery
+from newswatch.decisions import COOLDOWN, HOLD, SKIP, Decision
+from storage.models import Alert, AlertDecision, Article, ChannelState, Delivery
 from storage.types import utcnow
 
 
@@ -27,6 +28,7 @@ class DigestItem:
     published: dt.datetime | None
     snippet: str
     outlets: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def outgoing(session: Session, delivery: Delivery, alert: Alert, article: Articl
         ).all()
         items = [
             DigestItem(kind=a.kind, title=art.title or art.canonical_url, outlet=art.outlet, url=art.canonical_url,
-                       published=art.published, snippet=a.snippet, outlets=list(a.outlets))
+                       published=art.published, snippet=a.snippet, outlets=list(a.outlets), terms=list(a.terms))
             for a, art in members
         ]
     return OutgoingAlert(
@@ -194,3 +196,37 @@ def channel_summaries(session: Session) -> list[ChannelSummary]:
         counts.setdefault(channel, {})[status] = count
     last = dict(session.execute(select(Delivery.channel, func.max(Delivery.sent_at)).group_by(Delivery.channel)).all())
     return [ChannelSummary(channel, counts[channel], last.get(channel)) for channel in sorted(counts)]
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One line of `newswatch alerts list --suppressed`: a match that sent nothing, and why."""
+
+    created_at: dt.datetime
+    watch_id: str
+    article_id: int
+    outlet: str
+    title: str
+    url: str
+    reason: str
+    detail: str
+
+    def describe(self) -> str:
+        """The same sentence as the log's, `rules test`'s and `rules replay`'s."""
+        return Decision(HOLD if self.reason == COOLDOWN else SKIP, self.reason, self.detail).describe()
+
+
+def list_decisions(session: Session, limit: int = 100) -> list[DecisionRow]:
+    """The most recent decisions not to send, newest first."""
+    rows = session.execute(
+        select(AlertDecision, Article).join(Article, AlertDecision.article_id == Article.id)
+        .order_by(AlertDecision.id.desc()).limit(limit)
+    ).all()
+    return [
+        DecisionRow(d.created_at, d.watch_id, d.article_id, art.outlet, art.title or art.canonical_url, art.canonical_url, d.reason, d.detail)
+        for d, art in rows
+    ]
+
+
+def suppressed_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AlertDecision)) or 0

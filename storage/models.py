@@ -260,3 +260,36 @@ class DaemonHolder(Base):
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MatchFailure(Base):
+    """An article whose matching raised: the error (masked), how often, and when it is tried again.
+
+    retry_at None means matching gave up until the article changes (a new revision).
+    """
+
+    __tablename__ = "match_failures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    outlet: Mapped[str] = mapped_column(String(100), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text, default="")
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertDecision(Base):
+    """A match that sent nothing (or not yet), with the reason: what `alerts list --suppressed` shows."""
+
+    __tablename__ = "alert_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[str] = mapped_column(String(200))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("watch_id", "article_id", "reason", name="uq_alert_decisions_watch_article_reason"),)
