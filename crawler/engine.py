@@ -247,6 +247,9 @@ def main() -> int:
     from crawler import settings as crawler_settings
 
     configure_logging(crawler_settings.for_engine(start.settings, start.database, start.log_level))
+    from crawler.worker_logs import configure_worker_logging
+
+    configure_worker_logging(start.log_level)  # the daemon's exported secrets masked; network errors without tracebacks
     exit_code = 0
 
     async def serve() -> None:

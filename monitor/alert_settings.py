@@ -27,6 +27,11 @@ class Channel(BaseModel):
     def _apprise_url(cls, url: str) -> str:
         if "://" not in url:
             raise ValueError("must be an apprise URL such as mailto://… or json://…")
+        from monitor.channel_urls import channel_url_problem
+
+        problem = channel_url_problem(url)
+        if problem:
+            raise ValueError(problem)
         return url
 
 

@@ -20,7 +20,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     alerts = commands.add_parser("alerts", help="the alert outbox: list deliveries, retry failed ones, test a channel")
     sub = alerts.add_subparsers(dest="alerts_command", metavar="SUBCOMMAND", required=True)
     listing = sub.add_parser("list", help="recent deliveries with their status, attempts and last error")
-    listing.add_argument("--failed", action="store_true", help="only deliveries that ran out of attempts")
+    shown = listing.add_mutually_exclusive_group()
+    shown.add_argument("--failed", action="store_true", help="only deliveries that ran out of attempts")
+    shown.add_argument("--suppressed", action="store_true",
+                       help="matches that sent nothing (too old, filtered, story already alerted, cooldown …) and why")
     listing.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
     retry = sub.add_parser("retry", help="put failed deliveries back in the queue (sent by the next delivery pass)")
     which = retry.add_mutually_exclusive_group(required=True)
@@ -34,6 +37,8 @@ def run(args: argparse.Namespace, config: Config, db: Database | None) -> int:
     if args.alerts_command == "test":
         return test_channel(config, args.channel)
     assert db is not None
+    if args.alerts_command == "list" and args.suppressed:
+        return suppressed_command(db, args.limit)
     if args.alerts_command == "list":
         return list_command(db, args.failed, args.limit)
     return retry_command(db, None if args.all else [args.alert_id])
@@ -44,15 +49,18 @@ def needs_database(args: argparse.Namespace) -> bool:
 
 
 def list_command(db: Database, failed_only: bool, limit: int) -> int:
-    from storage.deliveries import channel_summaries, list_deliveries
+    from storage.deliveries import channel_summaries, list_deliveries, suppressed_count
 
-    with db.session() as session:
+    with db.reading() as session:
         rows = list_deliveries(session, failed_only, limit)
         summaries = channel_summaries(session)
+        suppressed = suppressed_count(session)
     for summary in summaries:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts.items()))
         print(f"channel {summary.channel}: {counts}; last sent {_when(summary.last_sent_at)}")
-    if summaries:
+    if suppressed:
+        print(f"{suppressed} match(es) not sent: `newswatch alerts list --suppressed` says why")
+    if summaries or suppressed:
         print()
     if not rows:
         print("no failed deliveries" if failed_only else "no deliveries yet")
@@ -64,6 +72,23 @@ def list_command(db: Database, failed_only: bool, limit: int) -> int:
               f"[{row.watch_id}] {_clip(row.title, 70)}")
         if row.last_error and row.status != "sent":
             print(f"{'':>6} last error: {MASKER.mask(_clip(row.last_error, 300))}")
+        if row.interrupted:
+            print(f"{'':>6} {row.interrupted} send(s) cut off by a crash and sent again with the same key (not counted as tries)")
+    return EXIT_OK
+
+
+def suppressed_command(db: Database, limit: int) -> int:
+    from storage.deliveries import list_decisions
+
+    with db.reading() as session:
+        rows = list_decisions(session, limit)
+    if not rows:
+        print("no suppressed alerts")
+        return EXIT_OK
+    for row in rows:
+        print(f"{_when(row.created_at):<17} [{row.watch_id}] article {row.article_id} [{row.outlet}] {_clip(row.title, 70)}")
+        print(f"{'':>17} {row.url}")
+        print(f"{'':>17} {row.describe()}")
     return EXIT_OK
 
 

@@ -7,10 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
-from newswatch.secrets import install_log_masking
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.logsetup import configure_logging
 from newswatch.yamlsource import ConfigError
 
-EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 2, 64
+EXIT_OK, EXIT_DATABASE, EXIT_CONFIG, EXIT_ALREADY_RUNNING, EXIT_USAGE = 0, 1, 2, 3, 64
 log = logging.getLogger("newswatch")
 
 
@@ -20,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch news outlets, archive every article, and alert once per story for each of your watch rules.",
     )
     parser.add_argument("--config", "-c", metavar="PATH", help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.yaml)")
-    parser.add_argument("--verbose", "-v", action="count", default=0, help="more log output (-vv: debug, crawler included)")
+    parser.add_argument("--verbose", "-v", action="count", default=0, help="more log output (-vv: debug, crawler and libraries included)")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text", help="log lines as text (default) or one JSON object each")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     crawl = commands.add_parser("crawl", help="run one monitoring cycle: crawl, archive, match, alert, deliver")
@@ -29,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--force", action="store_true", help="crawl outlets even while they back off after failures")
 
     commands.add_parser("run", help="run as a daemon: crawl each outlet on its `every` schedule until stopped")
+    commands.add_parser("check", help="validate config, rules, channel URLs, database connection and schema; exit 2 on errors")
+    db_parser = commands.add_parser("db", help="database tools")
+    db_commands = db_parser.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True)
+    db_commands.add_parser("upgrade", help="run the database migrations (the daemon also does this when it starts)")
 
     outlets = commands.add_parser("outlets", help="show each outlet's health: last success, error streak, backoff, new articles per day")
     outlets.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
@@ -45,12 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--since", default="7d", metavar="DURATION", help="articles first seen within this long (default: 7d)")
     replay.add_argument("--send", action="store_true", help="write the added alerts to the outbox and deliver them (backfill)")
 
-    archive = commands.add_parser("archive", help="archive tools")
-    archive_commands = archive.add_subparsers(dest="archive_command", metavar="SUBCOMMAND", required=True)
-    export = archive_commands.add_parser("export", help="print every archived article as one JSON object per line")
-    export.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (default: jsonl)")
-    export.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    archive_commands.add_parser("stories", help="put archived articles that have no story yet into stories (after an upgrade)")
+    from monitor.archive_cli import add_commands as add_archive_commands
+
+    add_archive_commands(commands)
 
     from monitor.alerts_cli import add_commands as add_alert_commands
 
@@ -63,22 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.verbose)
+    configure_logging(args.verbose, args.log_format)
     try:
         return _dispatch(args)
     except ConfigError as exc:
         print(f"newswatch: configuration error\n{exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except SQLAlchemyError as exc:  # one masked line, not a 100-line traceback
+        from monitor.check import database_error_line
+
+        print(f"newswatch: {database_error_line(_database_hint(args), exc)}", file=sys.stderr)
+        return EXIT_DATABASE
     except KeyboardInterrupt:
         return 130
 
 
-def configure_logging(verbosity: int) -> None:
-    install_log_masking()
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
-    # apprise's own failure lines repeat what monitor.delivery reports (with the reason) per delivery
-    logging.getLogger("apprise").setLevel(logging.WARNING if verbosity >= 1 else logging.ERROR)
+def _database_hint(args: argparse.Namespace) -> str:
+    """The database URL of the config, for error lines (masked and redacted by the caller)."""
+    try:
+        from monitor.config import config_path, load_config
+
+        return load_config(config_path(args.config)).database_url
+    except Exception:
+        return "(from the config)"
 
 
 def crawler_log_level(verbosity: int) -> str:
@@ -93,7 +104,15 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     from monitor.config import config_path, load_config
 
+    if args.command == "check":
+        from monitor.check import check
+
+        return check(config_path(args.config))
     config = load_config(config_path(args.config))
+    if args.command == "db":
+        from monitor.check import db_upgrade
+
+        return db_upgrade(config)
     if args.command == "rules" and args.rules_command in ("test", "replay"):
         from monitor.rules_tools import rules_command
 
@@ -112,7 +131,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if not alerts_cli.needs_database(args):
             return alerts_cli.run(args, config, None)
     db = Database(config.database_url)
+    lock = None
     try:
+        if args.command == "run":  # one daemon per database, taken before anything is migrated or written
+            from monitor.operations import take_database
+
+            lock = take_database(db)
+            if lock is None:
+                return EXIT_ALREADY_RUNNING
         db.migrate()
         if args.command in ("crawl", "run"):
             _place_unplaced(db)
@@ -121,20 +147,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             from monitor.daemon import run_daemon
 
-            return run_daemon(config, db, crawler_log_level(args.verbose))
-        if args.command == "archive" and args.archive_command == "stories":
-            from storage.stories import place_archive
+            return run_daemon(config, db, crawler_log_level(args.verbose), lock)
+        if args.command in ("archive", "stories"):
+            from monitor import archive_cli
 
-            placed, joined = place_archive(db)
-            print(f"placed {placed} article(s) in stories; {joined} joined a story of an earlier article")
-            return EXIT_OK
-        if args.command == "archive":
-            return _export(db, args.output)
+            return archive_cli.run(args, config, db)
         if args.command == "outlets":
             return _outlets(config, db, args.json)
         if args.command == "alerts":
             return alerts_cli.run(args, config, db)
     finally:
+        if lock is not None:
+            lock.release()
         db.close()
     return EXIT_USAGE
 
@@ -178,20 +202,6 @@ def _outlets(config, db, as_json: bool) -> int:
 
     rows = outlet_rows(db, config.settings.outlets, dt.datetime.now(dt.timezone.utc))
     print(json.dumps(rows, indent=2) if as_json else render_table(rows))
-    return EXIT_OK
-
-
-def _export(db, output: str | None) -> int:
-    from storage.export import iter_articles
-
-    stream = open(output, "w", encoding="utf-8") if output else sys.stdout
-    try:
-        with db.session() as session:
-            for record in iter_articles(session):
-                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            stream.close()
     return EXIT_OK
 
 

@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
 from monitor.alert_settings import AlertSettings, Channel, DeliverySettings
-from newswatch.secrets import MASKER
+from monitor.ops_settings import HealthSettings, HttpSettings
+from monitor.retention import ArchiveSettings
+from newswatch.secrets import MASKER, export_secrets
 from newswatch.yamlsource import ConfigError, Problem, load_yaml, validate
 from rules.ruleset import RuleSet, load_rules
 
@@ -33,6 +35,14 @@ class Settings(BaseModel):
     crawler: CrawlSettings = CrawlSettings()
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
+    archive: ArchiveSettings = ArchiveSettings()
+    http: HttpSettings = HttpSettings()
+    health: HealthSettings = HealthSettings()
+
+    @field_validator("database")
+    @classmethod
+    def _database_url(cls, url: str) -> str:
+        return normalise_database_url(url)
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -115,7 +125,16 @@ def load_config(path: Path) -> Config:
     for channel in settings.channels.values():
         MASKER.add_url(channel.url)
     MASKER.add_url(settings.database)
+    export_secrets()  # crawl workers mask ${VAR} values in outlet URLs too
     return Config(path=path.resolve(), settings=settings)
+
+
+def normalise_database_url(url: str) -> str:
+    """`postgres://` and `postgresql://` (as many hosts write them) mean PostgreSQL through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def resolve_database_url(url: str, base_dir: Path) -> str:

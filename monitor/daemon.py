@@ -29,12 +29,16 @@ from monitor.crawl import OutletResult, describe_lease, engine_start, finish_pol
 from monitor.delivery import deliver_due, send, url_for_send
 from monitor.engine_client import CrawlEngine
 from monitor.matching import match_pending
+from monitor.metrics import RULE_RELOADS
+from monitor.operations import Operations, tell_admins
 from monitor.pacing import first_poll_delay
 from monitor.render import Message
+from monitor.retention import RETENTION_EVERY, retention_job
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
 from storage.crawlstate import outlet_states
+from storage.daemon_lock import AlreadyRunning, DaemonLock
 from storage.db import Database
 from storage.leases import LEASE_TTL, Holder, release_lease, renew_leases
 
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for edits
 MATCH_EVERY = dt.timedelta(minutes=1)  # pending articles are matched at least this often (also after each crawl that archived)
 ARCHIVED = ("newswatch/articles_new", "newswatch/articles_revised", "newswatch/articles_removed")
+EXIT_ALREADY_RUNNING = 3
 
 
 class LiveRules:
@@ -59,9 +64,14 @@ class LiveRules:
 
     def current(self) -> Matcher:
         with self._lock:
+            was_broken = self.reported is not None
             matcher, errors = self._refresh()
+            fixed = was_broken and self.reported is None
         if errors:  # outside the lock: a slow admin channel must not hold up matching
             self._tell_admins(errors)
+        if fixed:
+            log.warning("rule files are fixed; the current rules are in use")
+            tell_admins(self.config, "newswatch: rule files are fixed", "The watch rules load again; newswatch uses the current rule files.")
         return matcher
 
     def _refresh(self) -> tuple[Matcher, str | None]:
@@ -79,6 +89,7 @@ class LiveRules:
             log.error("rule files have errors; keeping the last good rules:\n%s", exc)
             return self.matcher, str(exc)
         self.fingerprint, self.matcher, self.reported = rules.fingerprint, Matcher(rules), None
+        RULE_RELOADS.inc()
         log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
         return self.matcher, None
 
@@ -284,7 +295,8 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     """Jobs and executors. Outlet jobs take milliseconds (they hand a poll over), so two threads serve them all.
 
     misfire_grace_time: a poll up to one interval late still runs; coalesce: several missed runs
-    make one. Delivery and the rule-file check have their own threads.
+    make one. Delivery, the rule-file check and retention have their own threads; lease renewal
+    and match requests share the default one (both take milliseconds).
     """
     scheduler = BlockingScheduler(
         timezone=dt.timezone.utc,
@@ -293,6 +305,7 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
             "polls": ThreadPoolExecutor(max_workers=2),
             "rules": ThreadPoolExecutor(max_workers=1),
             "delivery": ThreadPoolExecutor(max_workers=1),
+            "retention": ThreadPoolExecutor(max_workers=1),  # a long pruning pass never holds up lease renewal
         },
         job_defaults={"coalesce": True, "max_instances": 1},
     )
@@ -322,13 +335,23 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
         daemon.request_match, IntervalTrigger(seconds=MATCH_EVERY.total_seconds(), timezone=dt.timezone.utc),
         id="matching", misfire_grace_time=int(MATCH_EVERY.total_seconds()),
     )
+    scheduler.add_job(
+        retention_job, IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=dt.timezone.utc), id="retention",
+        executor="retention", args=[daemon.config.settings.archive.keep_raw, daemon.db], next_run_time=now, misfire_grace_time=int(RETENTION_EVERY.total_seconds()),
+    )
     daemon.scheduler = scheduler
     return scheduler
 
 
-def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING") -> int:
+def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING", lock: DaemonLock | None = None) -> int:
     daemon = Daemon(config, db, crawler_log_level)
     scheduler = build_scheduler(daemon)
+    operations = Operations(config, db, daemon, lock)
+    try:
+        operations.start()  # one daemon per database; pending articles matched before the first crawl; /metrics
+    except AlreadyRunning as exc:
+        log.error("%s; not starting", exc)
+        return EXIT_ALREADY_RUNNING
 
     def stop(signum: int, _frame: object) -> None:
         log.warning("signal %d: stopping (running crawls are cancelled and recorded)", signum)
@@ -341,5 +364,6 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING")
     try:
         scheduler.start()
     finally:
+        operations.stop()
         daemon.close()
     return 0

@@ -3,7 +3,8 @@
 Each send carries the alert's idempotency key: a JSON field `idempotency_key` and an
 `Idempotency-Key` header on webhooks (json://, form://, xml://), and a stable Message-ID plus an
 `X-Newswatch-Key` header on email. A channel that fails is not tried again in the same pass, so
-one dead or hanging service costs at most one timeout per pass and never holds up the others.
+one dead or hanging service costs at most one timeout per pass and never holds up the others, and
+it is then backed off as a whole (storage/channel_state.py) until it answers again.
 """
 from __future__ import annotations
 
@@ -20,15 +21,17 @@ from apprise import NotifyFormat
 from monitor.alert_settings import Channel, DeliverySettings, backoff_delay
 from monitor.render import Limits, Message, render
 from newswatch.secrets import MASKER, redact_url
+from storage.channel_state import channel_streak, channels_backing_off, record_channel_failure, record_channel_success
 from storage.db import Database
-from storage.deliveries import OutgoingAlert, claim, due_deliveries, mark_failed_attempt, mark_sent
-from storage.outbox import build_digests, flush_followups
+from storage.deliveries import OutgoingAlert, claim, due_deliveries, give_up_if_crashing, mark_failed_attempt, mark_sent
+from storage.outbox import anything_due, build_digests, flush_followups
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 WEBHOOK_SCHEMES = {"json", "jsons", "form", "forms", "xml", "xmls"}
 EMAIL_SCHEMES = {"mailto", "mailtos"}
 NOT_CONFIGURED = "channel '{}' is not in the config"
+CRASHES_PER_ATTEMPT = 3  # sends cut off by a crash allowed per attempt before a message is suspected of causing them
 
 
 @dataclass
@@ -156,15 +159,23 @@ def failure_reason(captured: str) -> str:
     return " ".join(lines)
 
 
-def send_alert(alert: OutgoingAlert, channel: Channel, templates: str | None = None) -> str | None:
+def prepare_alert(alert: OutgoingAlert, channel: Channel, templates: str | None = None) -> tuple[str, Message, str | None]:
+    """The URL (with the idempotency key), the rendered message and the email Message-ID of one send."""
     shape = profile(channel)
     message = render(alert, shape.format, shape.limits, templates)
     msgid = message_id(alert.key, alert.channel) if urlsplit(channel.url).scheme.lower() in EMAIL_SCHEMES else None
-    return send(url_for_send(channel, alert.key), message, msgid)
+    return url_for_send(channel, alert.key), message, msgid
+
+
+def send_alert(alert: OutgoingAlert, channel: Channel, templates: str | None = None) -> str | None:
+    return send(*prepare_alert(alert, channel, templates))
 
 
 def prepare_due(db: Database, now: dt.datetime | None = None) -> int:
     """Make the follow-ups and digests whose time has come (they enter the outbox as pending deliveries)."""
+    with db.reading() as session:
+        if not anything_due(session, now):
+            return 0
     with db.session() as session:
         flush_followups(session, now)
         return build_digests(session, now)
@@ -177,36 +188,75 @@ def deliver_due(
     templates: str | None = None,
     now: dt.datetime | None = None,
 ) -> DeliveryReport:
-    """One pass of the delivery worker: every due delivery is claimed, sent, and its result committed."""
+    """One pass of the delivery worker: every due delivery is claimed, sent, and its result committed.
+
+    A channel that fails is backed off as a whole (its other messages wait without using attempts);
+    a channel that answers again after failing has all its waiting messages sent in the same pass.
+    """
     report = DeliveryReport()
     report.digests = prepare_due(db, now)
-    with db.session() as session:
+    with db.reading() as session:
+        skip = set(channels_backing_off(session, now or utcnow()))
+    recovered = _send_due(db, channels, settings, templates, now, skip, report)
+    if recovered:  # their released messages: in this pass, not after each one's own backoff
+        _send_due(db, channels, settings, templates, now, skip, report, only=recovered)
+    return report
+
+
+def _send_due(
+    db: Database, channels: dict[str, Channel], settings: DeliverySettings, templates: str | None,
+    now: dt.datetime | None, skip: set[str], report: DeliveryReport, only: set[str] | None = None,
+) -> set[str]:
+    """Send what is due, skipping the channels in `skip` (which grows by each channel that fails).
+
+    Returns the channels that answered after a failure streak.
+    """
+    recovered: set[str] = set()
+    with db.reading() as session:
         due = due_deliveries(session, now or utcnow())
-    broken: set[str] = set()
     for alert in due:
-        if alert.channel in broken:
-            continue  # this channel already failed in this pass: keep its schedule, try the others
-        moment = now or utcnow()
+        if alert.channel in skip or (only is not None and alert.channel not in only):
+            continue  # backing off, or already failed in this pass: keep its schedule, try the others
         with db.session() as session:
-            if not claim(session, alert.delivery_id, moment, settings.lease):
+            if not claim(session, alert.delivery_id, now or utcnow(), settings.lease):
                 continue
+            crashes = give_up_if_crashing(session, alert.delivery_id, CRASHES_PER_ATTEMPT * settings.max_attempts)
+        if crashes is not None:
+            report.given_up += 1
+            log.error("alert %s to channel %s: the process died during %d sends of it; given up", alert.alert_id, alert.channel, crashes)
+            continue
         channel = channels.get(alert.channel)
+        channel_fault = True  # False when the message itself could not be built: the channel is not to blame
         try:
-            error = NOT_CONFIGURED.format(alert.channel) if channel is None else send_alert(alert, channel, templates)
+            if channel is None:
+                error = NOT_CONFIGURED.format(alert.channel)
+            else:
+                url, message, msgid = prepare_alert(alert, channel, templates)
+                error = send(url, message, msgid)
         except Exception as exc:  # a broken user template, for example: a failed attempt like any other
-            error = MASKER.mask(f"could not build the message: {type(exc).__name__}: {exc}")
+            error, channel_fault = MASKER.mask(f"could not build the message: {type(exc).__name__}: {exc}"), False
         attempts = alert.attempts + 1
+        moment = now or utcnow()
+        with db.session() as session:  # the outcome commits on its own: channel bookkeeping must never undo it
+            if error is None:
+                mark_sent(session, alert.delivery_id, moment)
+            else:
+                retry_at = None if attempts >= settings.max_attempts else moment + backoff_delay(attempts, settings)
+                status = mark_failed_attempt(session, alert.delivery_id, error, retry_at)
         with db.session() as session:
             if error is None:
-                mark_sent(session, alert.delivery_id, now or utcnow())
-            else:
-                retry_at = None if attempts >= settings.max_attempts else (now or utcnow()) + backoff_delay(attempts, settings)
-                status = mark_failed_attempt(session, alert.delivery_id, error, retry_at)
+                released = record_channel_success(session, alert.channel, moment)
+            elif channel_fault:
+                streak = channel_streak(session, alert.channel) + 1
+                record_channel_failure(session, alert.channel, error, moment, backoff_delay(streak, settings))
         if error is None:
             report.sent += 1
             log.info("alert %s (%s) sent to %s", alert.alert_id, alert.kind, alert.channel)
+            if released is not None:
+                recovered.add(alert.channel)
+                log.warning("channel %s answers again; %d waiting message(s) go out now", alert.channel, released)
             continue
-        broken.add(alert.channel)
+        skip.add(alert.channel)
         report.failed += 1
         report.errors.append(f"alert {alert.alert_id} → {alert.channel}: {error}")
         if status == "failed":
@@ -215,5 +265,4 @@ def deliver_due(
         else:
             log.warning("alert %s to channel %s failed (attempt %d of %d, next at %s): %s", alert.alert_id, alert.channel,
                         attempts, settings.max_attempts, retry_at.strftime("%H:%M:%S"), error)
-    return report
-
+    return recovered

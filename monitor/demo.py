@@ -58,7 +58,7 @@ def _run(directory: Path, crawler_log_level: str) -> int:
             print(f"\nalerts received ({len(receiver.received)}):")
             for message in receiver.received:
                 print(_format_alert(message))
-            with db.session() as session:
+            with db.reading() as session:
                 shared = stories_with_copies(session)
             print(describe_stories(shared, {w.id: w.followups for w in matcher.watches}))
             before = len(receiver.received)

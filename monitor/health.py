@@ -114,7 +114,7 @@ def update_health(
 
 def due_outlets(db: Database, outlets: list[Outlet], now: dt.datetime) -> tuple[list[Outlet], list[tuple[Outlet, dt.datetime, int]]]:
     """Outlets that may be crawled now, and those backing off (with the time and the failure streak)."""
-    with db.session() as session:
+    with db.reading() as session:
         states = outlet_states(session, [o.name for o in outlets])
     due, waiting = [], []
     for outlet in outlets:

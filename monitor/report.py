@@ -35,7 +35,13 @@ def cycle_summary(report: CycleReport) -> str:
         matched += f", {report.matched.joined} match(es) joined a story already alerted"
     if report.matched.too_old:
         matched += f", {report.matched.too_old} too old to alert (max_age)"
+    if report.matched.suppressed:
+        matched += f", {report.matched.suppressed} not sent (`newswatch alerts list --suppressed` says why)"
     lines.append(matched)
+    for failed in report.matched.failed[:10]:
+        retry = f"retried after {failed.retry_at:%H:%M:%S} UTC" if failed.retry_at else "given up until the article changes"
+        lines.append(f"    matching failed for article {failed.article_id} [{failed.outlet}] (attempt {failed.attempts}):"
+                     f" {failed.kind}: {failed.message[:200]}; {retry}")
     delivered = f"  delivered {report.delivered.sent} message(s)"
     if report.delivered.failed:
         retried = report.delivered.failed - report.delivered.given_up

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.error
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -14,15 +14,17 @@ from crawler.extract import NotAnArticle, extract_article
 from crawler.targets import TargetPolicy, TargetRefused
 from crawler.urls import same_site
 from monitor.config import Config
-from monitor.matching import document_of, new_alerts
+from monitor.matching import document_of, near_misses, new_alerts
+from newswatch.decisions import ALERT, FOLLOWUP, Decision, decide
 from newswatch.secrets import mask_url_credentials
 from rules.matcher import Document, Hit, Matcher
 from rules.model import FIELD_NAMES
 from rules.text import sentence_at, words
 from storage.db import Database
 from storage.models import Alert, Article, Delivery, StoryArticle, WatchStory
-from storage.outbox import record_story_matches
-from storage.stories import place_article
+from storage.outbox import NewAlert, archived_decision, record_story_matches, story_facts
+from storage.stories import lock_placing, place_article
+from storage.types import utcnow
 
 
 TEXT_PREVIEW_CHARS = 600
@@ -77,7 +79,17 @@ def outlet_for(config: Config, url: str) -> str:
     return ""
 
 
-def document_for(config: Config, target: str, outlet: str | None = None) -> tuple[Document, str]:
+@dataclass(frozen=True)
+class Target:
+    """What `rules test` looks at: the document, a line that says what it is, and what decisions need."""
+
+    document: Document
+    described: str
+    published: dt.datetime | None = None
+    article_id: int | None = None  # an archived article: its story and recorded decisions count
+
+
+def document_for(config: Config, target: str, outlet: str | None = None) -> Target:
     """The document behind a URL, an HTML file or an archived article id, and what it is (with what extraction removed)."""
     if target.startswith(("http://", "https://")):
         body, content_type = fetch(target, config)
@@ -89,18 +101,19 @@ def document_for(config: Config, target: str, outlet: str | None = None) -> tupl
         db = Database(config.database_url)
         try:
             db.migrate()
-            with db.session() as session:
+            with db.reading() as session:
                 article = session.get(Article, int(target))
                 if article is None:
                     raise TargetError(f"no article {target} in the archive")
                 document = document_of(article)
-                return (replace(document, outlet=outlet) if outlet else document), f"article {target}: {article.canonical_url}"
+                return Target((replace(document, outlet=outlet) if outlet else document),
+                              f"article {target}: {article.canonical_url}", article.published, article.id)
         finally:
             db.close()
     raise TargetError(f"{target}: not an http(s) URL, an existing file or an article id")
 
 
-def _extracted(config: Config, body: bytes, url: str, content_type: str | None, outlet: str, described: str) -> tuple[Document, str]:
+def _extracted(config: Config, body: bytes, url: str, content_type: str | None, outlet: str, described: str) -> Target:
     """Extract as the crawl would for this outlet (its `exclude` selectors and the defaults)."""
     settings = config.outlet(outlet) if outlet else None
     selectors = settings.exclude if settings is not None else []
@@ -116,7 +129,7 @@ def _extracted(config: Config, body: bytes, url: str, content_type: str | None, 
                f"{article.excluded_by_default} comment/related container(s) by the defaults")
     if article.source in TEXT_SOURCES:
         removed += f"\nText from {TEXT_SOURCES[article.source]}"
-    return document, f"{described}\n{removed}"
+    return Target(document, f"{described}\n{removed}", article.published)
 
 
 def text_section(text: str, show_all: bool) -> str:
@@ -127,8 +140,31 @@ def text_section(text: str, show_all: bool) -> str:
             f"{text[:TEXT_PREVIEW_CHARS].rstrip()} …\n")
 
 
-def explain(matcher: Matcher, document: Document, only: list[str] | None = None) -> str:
-    """Per watch: matched or not (and why not); for each hit the alias, the field, the position, the sentence."""
+def decisions_for(config: Config, matcher: Matcher, target: Target, now: dt.datetime | None = None) -> dict[str, Decision]:
+    """Per watch that matched (or that only a filter stopped): the decision matching makes, by newswatch.decisions.decide.
+
+    A page or file is decided as if found now; an archived article shows what matching recorded
+    for it, or what it would decide now.
+    """
+    now = now or utcnow()
+    document = target.document
+    matched, misses = matcher.match_and_misses(document)
+    alerts = new_alerts(document, matched) + near_misses(document, misses)
+    max_age = config.settings.alerts.max_age
+    if target.article_id is None:
+        article = Article(outlet=document.outlet, first_seen=now, published=target.published)
+        return {a.watch_id: decide(story_facts(article, a, None, [], now, max_age)) for a in alerts}
+    db = Database(config.database_url)
+    try:
+        with db.reading() as session:
+            article = session.get(Article, target.article_id)
+            return {a.watch_id: archived_decision(session, article, a, now, max_age) for a in alerts}
+    finally:
+        db.close()
+
+
+def explain(matcher: Matcher, document: Document, only: list[str] | None = None, decisions: dict[str, Decision] | None = None) -> str:
+    """Per watch: matched or not (and why not), the decision whether to send; for each hit the alias, the field, the position, the sentence."""
     lines = [
         f"Title: {document.title or '(none)'}",
         f"Outlet: {document.outlet or '(unknown)'}   Language: {document.language or '(unknown)'}",
@@ -141,6 +177,8 @@ def explain(matcher: Matcher, document: Document, only: list[str] | None = None)
             continue
         head = f"{'MATCH' if ok else 'no'}  {watch.id}" + (f" ({watch.name})" if watch.name != watch.id else "")
         lines.append(head if ok else f"{head}: {reason}")
+        if decisions and watch.id in decisions:
+            lines.append(f"    decision: {decisions[watch.id].describe()}")
         for hit in result.hits:
             lines.append("    " + describe_hit(hit))
             lines.append("        " + sentence_at(document.field(hit.field), hit.start, hit.end))
@@ -159,9 +197,10 @@ def run_rules_test(config: Config, target: str, only: list[str], outlet: str | N
     if unknown:
         raise TargetError(f"unknown watch(es): {', '.join(unknown)} (watches: {', '.join(w.id for w in rules.watches)})")
     matcher = Matcher(rules)
-    document, described = document_for(config, target, outlet)
-    out.write(f"Testing {described}\n{explain(matcher, document, only)}\n")
-    out.write("\n" + text_section(document.text, show_text))
+    found = document_for(config, target, outlet)
+    decisions = decisions_for(config, matcher, found)
+    out.write(f"Testing {found.described}\n{explain(matcher, found.document, only, decisions)}\n")
+    out.write("\n" + text_section(found.document.text, show_text))
     return 0
 
 
@@ -183,25 +222,29 @@ class ReplayReport:
     kept: int
     pending: int  # articles not matched yet: the next cycle matches them anyway
     joined: int = 0  # matches that would join a story the watch already alerted on: no new alert
+    not_sent: list[ReplayLine] = field(default_factory=list)  # matches (and near misses) decided not to send, with why
 
 
 def replay(
     db: Database, matcher: Matcher, since: dt.timedelta, send: bool = False, batch: int = 200,
-    max_age: dt.timedelta | None = None,
+    max_age: dt.timedelta | None = None, now: dt.datetime | None = None,
 ) -> ReplayReport:
     """Run the current rules over articles first seen within `since` and compare with the recorded alerts.
 
-    Alerts are one per (watch, story): a match on an article whose story the watch already alerted
-    on (or that an earlier article of this replay would alert on) joins it and adds no alert. With
-    `send`, the added alerts are written to the outbox (to be delivered like any other), one
-    transaction per batch of articles; `max_age` applies as in a normal cycle.
+    Each match is decided as matching decides it (newswatch.decisions.decide): one alert per
+    (watch, story), so a match on an article whose story the watch already alerted on (or that an
+    earlier article of this replay would alert on) joins it and adds no alert; an article older
+    than `max_age` and a near miss of a filter are listed as not sent, with the reason. A dry run
+    only reads. With `send`, the added alerts are written to the outbox (to be delivered like any
+    other), one short transaction per article.
     """
-    cutoff = dt.datetime.now(dt.timezone.utc) - since
+    now = now or utcnow()
+    cutoff = now - since
     report = ReplayReport(0, [], [], 0, 0)
-    claimed: set[tuple[str, int]] = set()  # (watch, story) pairs this replay would alert on
+    claimed: dict[tuple[str, int], str] = {}  # (watch, story) pairs this replay would alert on → the outlet that would
     last_id = 0
     while True:
-        with db.session() as session:
+        with db.reading() as session:
             rows = session.scalars(
                 select(Article).where(Article.first_seen >= cutoff, Article.id > last_id).order_by(Article.id).limit(batch)
             ).all()
@@ -217,12 +260,21 @@ def replay(
             if alert_ids:
                 for delivery in session.scalars(select(Delivery).where(Delivery.alert_id.in_(alert_ids), Delivery.status == "sent")):
                     sent.setdefault(delivery.alert_id, []).append(delivery.channel)
-            for article in rows:
-                _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, send, claimed, max_age)
+            if not send:
+                for article in rows:
+                    _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, False, claimed, max_age, now)
+                continue
+        for row in rows:
+            with db.session() as session:
+                lock_placing(session)
+                article = session.get(Article, row.id)
+                if article is not None:
+                    _replay_article(session, matcher, article, recorded.get(article.id, {}), sent, report, True, claimed, max_age, now)
 
 
 def _replay_article(session, matcher: Matcher, article: Article, before: dict[str, Alert], sent: dict[int, list[str]],
-                    report: ReplayReport, send: bool, claimed: set[tuple[str, int]], max_age: dt.timedelta | None) -> None:
+                    report: ReplayReport, send: bool, claimed: dict[tuple[str, int], str], max_age: dt.timedelta | None,
+                    now: dt.datetime) -> None:
     if article.match_pending:
         report.pending += 1
         return
@@ -230,29 +282,40 @@ def _replay_article(session, matcher: Matcher, article: Article, before: dict[st
     story_id = place_article(session, article).story_id if send else session.scalar(
         select(StoryArticle.story_id).where(StoryArticle.article_id == article.id))
     document = document_of(article)
-    results = {r.watch.id: r for r in matcher.match(document)}
-    fresh: list[str] = []
-    for watch_id, result in results.items():
+    matched, misses = matcher.match_and_misses(document)
+    results = {r.watch.id: r for r in matched}
+    alerts = new_alerts(document, matched) + near_misses(document, [(r, why) for r, why in misses if r.watch.id not in before])
+    fresh: list[NewAlert] = []
+    for alert in alerts:
+        watch_id = alert.watch_id
         if watch_id in before:
             report.kept += 1
             continue
-        state = session.get(WatchStory, (watch_id, story_id)) if story_id is not None else None
+        state = session.get(WatchStory, (watch_id, story_id)) if story_id is not None and not alert.filtered else None
         if state is not None and article.id in state.articles:
             report.kept += 1
-        elif state is not None or (story_id is not None and (watch_id, story_id) in claimed):
-            report.joined += 1
-        else:
-            report.added.append(_line(article, watch_id, "matched: " + ", ".join(result.matched)))
-            fresh.append(watch_id)
+            continue
+        facts = story_facts(article, alert, state, [], now, max_age)
+        claimer = claimed.get((watch_id, story_id)) if story_id is not None and state is None and not alert.filtered else None
+        if claimer is not None:
+            facts = replace(facts, story_alerted=True, announced=(claimer,), last_message_at=now)
+        decision = decide(facts)
+        joins = state is not None or claimer is not None
+        report.joined += joins
+        if decision.action == ALERT:
+            held = f"; {decision.describe()}" if decision.held else ""
+            report.added.append(_line(article, watch_id, "matched: " + ", ".join(alert.terms) + held))
+            fresh.append(alert)
             if story_id is not None:
-                claimed.add((watch_id, story_id))
+                claimed[(watch_id, story_id)] = article.outlet
+        elif decision.action != FOLLOWUP:
+            report.not_sent.append(_line(article, watch_id, decision.describe()))
     for watch_id, alert in before.items():
         if watch_id not in results:
             channels = sent.get(alert.id, [])
             report.removed.append(_line(article, watch_id, f"alert {alert.id}, " + (f"sent to {', '.join(channels)}" if channels else "not sent")))
     if send and fresh:
-        alerts = new_alerts(document, [results[w] for w in fresh])
-        record_story_matches(session, article.id, alerts, story_id, default_max_age=max_age)
+        record_story_matches(session, article.id, fresh, story_id, now, max_age)
 
 
 def _line(article: Article, watch_id: str, detail: str) -> ReplayLine:
@@ -266,7 +329,9 @@ def format_replay(report: ReplayReport, since: str) -> str:
         lines.append(f"({report.joined} match(es) would join a story the watch already alerted on: no new alert)")
     if report.pending:
         lines.append(f"({report.pending} article(s) not matched yet are left to the next cycle)")
-    for sign, entries in (("+", report.added), ("-", report.removed)):
+    if report.not_sent:
+        lines.append(f"({len(report.not_sent)} match(es) would not be sent: the lines marked x say why)")
+    for sign, entries in (("+", report.added), ("-", report.removed), ("x", report.not_sent)):
         for e in entries:
             lines.append(f"{sign} {e.watch_id}  article {e.article_id} [{e.outlet}] {e.title}\n    {e.url}\n    {e.detail}")
     return "\n".join(lines)

@@ -1,7 +1,9 @@
 """Keep secrets out of logs: mask the credentials of channel URLs wherever text is printed."""
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import threading
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -98,6 +100,24 @@ class SecretMasker:
 
 MASKER = SecretMasker()
 _installed = False
+SECRETS_ENV = "NEWSWATCH_MASK_SECRETS"  # how child processes (crawl workers) learn what to mask
+
+
+def export_secrets(masker: SecretMasker = MASKER) -> None:
+    """Hand the known secrets to this process's crawl workers (they inherit the environment)."""
+    with masker._lock:
+        secrets = sorted(masker._secrets)
+    os.environ[SECRETS_ENV] = json.dumps({"parent": os.getpid(), "secrets": secrets})
+
+
+def import_secrets(masker: SecretMasker = MASKER) -> None:
+    """In a crawl worker: mask what the parent process exported (only a direct parent's list is taken)."""
+    try:
+        exported = json.loads(os.environ.get(SECRETS_ENV, "{}"))
+        if exported.get("parent") == os.getppid():
+            masker.add(*exported.get("secrets", []))
+    except (ValueError, TypeError, AttributeError):
+        pass
 
 
 def install_log_masking(masker: SecretMasker = MASKER) -> None:

@@ -194,11 +194,19 @@ class Matcher:
         """The watches this document satisfies, each with the hits that satisfied it."""
         return [result for result, ok, _reason in self._evaluate(document, explain=False) if ok]
 
+    def match_and_misses(self, document: Document) -> tuple[list[WatchResult], list[tuple[WatchResult, str]]]:
+        """The watches this document satisfies, and its near misses with their reason: watches whose
+        terms are all there but whose `outlets`, `languages` or `min_mentions` filter says no."""
+        matched, misses = [], []
+        for result, ok, reason in self._evaluate(document, explain=False, misses=True):
+            (matched.append(result) if ok else misses.append((result, reason)))
+        return matched, misses
+
     def explain(self, document: Document) -> list[tuple[WatchResult, bool, str]]:
         """Every watch: its result (with every hit found for its terms), whether it matched, and why not."""
         return self._evaluate(document, explain=True)
 
-    def _evaluate(self, document: Document, explain: bool) -> list[tuple[WatchResult, bool, str]]:
+    def _evaluate(self, document: Document, explain: bool, misses: bool = False) -> list[tuple[WatchResult, bool, str]]:
         term_hits, fields = self._term_hits(document)
         todo = set(self.always)
         for key in term_hits:
@@ -208,8 +216,11 @@ class Matcher:
         for i in range(len(self.logic)) if explain else sorted(todo):  # never a loop over every watch
             logic = self.logic[i]
             ok, mentions, reason = evaluator.watch(logic)
-            if ok or explain:
-                out.append((WatchResult(logic.watch, self._hits(mentions, fields)), ok, reason))
+            if not (ok or explain or (misses and _filtered(logic, evaluator))):
+                continue
+            if not ok and not mentions and misses:
+                mentions = evaluator.condition(logic.root)[0] or []
+            out.append((WatchResult(logic.watch, self._hits(mentions, fields)), ok, reason))
         return out
 
     def _hits(self, mentions: list[Mention], fields: dict[str, FieldIndex]) -> list[Hit]:
@@ -226,6 +237,14 @@ class Matcher:
             spelling = pattern.spelling if pattern.spelling != pattern.alias else ""
             hits.append(Hit(_label(pattern.term), pattern.alias, m.field, start, end, m.word, current.text[start:end], spelling))
         return hits
+
+
+def _filtered(logic: WatchLogic, evaluator: Evaluator) -> bool:
+    """The watch's condition holds, so only its outlets, languages or min_mentions filter kept it from matching."""
+    watch = logic.watch
+    if not (watch.outlets or watch.languages or watch.min_mentions > 1):
+        return False
+    return evaluator.condition(logic.root)[0] is not None
 
 
 def _label(key: str) -> str:

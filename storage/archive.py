@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUrl, Revision
+from storage.search import index_article
 from storage.upsert import insert_ignore
 
 Outcome = Literal["new", "revised", "unchanged"]
@@ -73,18 +74,21 @@ def archive_page(session: Session, page: ArchivedPage) -> tuple[Outcome, int]:
         if inserted:
             session.add(_revision(article_id, page))
             _link_urls(session, article_id, urls)
+            index_article(session, article_id, page.title, page.text)
             return "new", article_id
     article = session.get(Article, article_id)
     _link_urls(session, article_id, urls)
     article.fetched_at = page.fetched_at
     if article.content_hash == page.content_hash:
         return "unchanged", article_id
+    previous = (article.title, article.text)
     for name, value in _article_values(page).items():
         if name not in ("url_key", "canonical_url", "url", "outlet", "first_seen", "next_revisit_at"):
             setattr(article, name, value)
     article.revision_count += 1
     article.match_pending = True
     session.add(_revision(article_id, page))
+    index_article(session, article_id, page.title, page.text, previous)
     return "revised", article_id
 
 

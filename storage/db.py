@@ -1,4 +1,10 @@
-"""Engine and session set-up for SQLite (default) and PostgreSQL, and schema migration."""
+"""Engine and session set-up for SQLite (default) and PostgreSQL, and schema migration.
+
+Two kinds of session: `session()` is a short write transaction (SQLite: BEGIN IMMEDIATE, so
+concurrent writers queue instead of failing), `reading()` is a read-only one that never takes the
+write lock (SQLite: a deferred BEGIN, which in WAL mode reads a snapshot beside any writer;
+PostgreSQL: a READ ONLY transaction). A write inside `reading()` fails instead of waiting.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,15 +16,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "newswatch_read_only"  # execution option that marks a read-only connection
 
 
 class Database:
-    """An engine plus a session factory; `session()` is one short transaction."""
+    """An engine plus two session factories: `session()` writes, `reading()` only reads."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        options = {READ_ONLY: True}
+        if self.engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        self._readers = sessionmaker(self.engine.execution_options(**options), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -26,17 +37,35 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any error."""
+        """A write transaction that commits on success and rolls back on any error. Keep it short."""
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction: never waits for writers and never blocks them. Writing in it is an error."""
+        with self._readers() as session, session.begin():
+            yield session
+
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (safe to call on every start)."""
+        """Bring the schema to the newest migration (safe to call on every start).
+
+        An up-to-date schema is checked with a read-only connection, so a command started while
+        another process writes does not queue for the write lock just to find nothing to do.
+        """
         from alembic import command
         from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
+        heads = set(ScriptDirectory.from_config(cfg).get_heads())
+        with self.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+            connection.rollback()
+        if current == heads:
+            return
         if self.dialect == "sqlite":
             with _sqlite_foreign_keys_off(self.engine) as connection, connection.begin():
                 cfg.attributes["connection"] = connection
@@ -86,7 +115,7 @@ def make_engine(url: str) -> Engine:
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE so concurrent writers queue instead of failing."""
+    """WAL, a busy timeout, foreign keys; BEGIN IMMEDIATE for writers, a deferred read-only BEGIN for readers."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -100,4 +129,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -57,6 +57,7 @@ class Revision(Base):
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    raw_pruned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # raw_html emptied by retention (archive.keep_raw)
 
     article: Mapped[Article] = relationship(back_populates="revisions")
 
@@ -119,6 +120,9 @@ class Delivery(Base):
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # issue 15: a claim with no outcome recorded yet, and how many claims a crash cut off (not failures)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    interrupted: Mapped[int] = mapped_column(Integer, default=0)
 
     alert: Mapped[Alert] = relationship(back_populates="deliveries")
 
@@ -220,6 +224,75 @@ class OutletState(Base):
     last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error_kind: Mapped[str | None] = mapped_column(String(100))
+
+
+class ChannelState(Base):
+    """Health of one alert channel: a failing channel is backed off as a whole, not message by message."""
+
+    __tablename__ = "channel_state"
+
+    channel: Mapped[str] = mapped_column(String(200), primary_key=True)
+    error_streak: Mapped[int] = mapped_column(Integer, default=0)
+    backoff_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SourceHealth(Base):
+    """An outlet's open health episode (failing or silent), so the admin channels hear of it once."""
+
+    __tablename__ = "source_health"
+
+    outlet: Mapped[str] = mapped_column(String(100), primary_key=True)
+    problem: Mapped[str | None] = mapped_column(String(16))  # failing | silent | None (healthy)
+    since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str | None] = mapped_column(Text)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DaemonHolder(Base):
+    """Who runs the daemon on this database (PostgreSQL; the lock itself is a session advisory lock)."""
+
+    __tablename__ = "daemon_holder"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class MatchFailure(Base):
+    """An article whose matching raised: the error (masked), how often, and when it is tried again.
+
+    retry_at None means matching gave up until the article changes (a new revision).
+    """
+
+    __tablename__ = "match_failures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    outlet: Mapped[str] = mapped_column(String(100), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text, default="")
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertDecision(Base):
+    """A match that sent nothing (or not yet), with the reason: what `alerts list --suppressed` shows."""
+
+    __tablename__ = "alert_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[str] = mapped_column(String(200))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("watch_id", "article_id", "reason", name="uq_alert_decisions_watch_article_reason"),)
 
 
 class OutletLease(Base):

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Article, Delivery, WatchStory
+from newswatch.decisions import ALERT, COOLDOWN, COUNTED, FOLLOWUP, HOLD, SKIP, TOO_OLD, Decision, Facts, decide, digest_window_end
+from storage.models import Alert, AlertDecision, Article, Delivery, StoryArticle, WatchStory
 from storage.types import utcnow
 from storage.upsert import insert_ignore
-
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-
 
 @dataclass(frozen=True)
 class NewAlert:
@@ -34,6 +32,16 @@ class NewAlert:
     cooldown: dt.timedelta = dt.timedelta(hours=6)
     max_age: dt.timedelta | None = None
     digest: dict[str, dt.timedelta] = field(default_factory=dict)  # channel → period
+    filtered: str = ""  # a near miss: the rules' reason a filter stopped the watch's terms
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A match that sent nothing now, and why (newswatch.decisions)."""
+
+    watch_id: str
+    article_id: int
+    decision: Decision
 
 
 @dataclass
@@ -42,24 +50,26 @@ class MatchOutcome:
     followups: int = 0
     joined: int = 0  # matches that joined a story already alerted
     too_old: int = 0
+    suppressed: list[Suppressed] = field(default_factory=list)  # every decision not to send (or not yet)
 
 
 def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def digest_window_end(at: dt.datetime, period: dt.timedelta) -> dt.datetime:
-    """The end of the period-aligned UTC window containing `at` (hourly: next full hour; daily: next midnight)."""
-    seconds = period.total_seconds()
-    elapsed = (at - EPOCH).total_seconds()
-    return EPOCH + dt.timedelta(seconds=(elapsed // seconds + 1) * seconds)
-
-
-def is_too_old(article: Article, max_age: dt.timedelta | None) -> bool:
-    """Published long before it was found (e.g. old items on a first crawl of a feed)."""
-    if max_age is None or article.published is None:
-        return False
-    return article.first_seen - article.published > max_age
+def story_facts(
+    article: Article, alert: NewAlert, state: WatchStory | None, waiting_outlets: list[str], now: dt.datetime,
+    default_max_age: dt.timedelta | None,
+) -> Facts:
+    """What `decide` needs about one match, read from the article and the watch's story state."""
+    return Facts(
+        now=now, first_seen=article.first_seen, published=article.published, outlet=article.outlet,
+        max_age=alert.max_age if alert.max_age is not None else default_max_age, followups=alert.followups,
+        cooldown=alert.cooldown, digest=dict(alert.digest), channels=tuple(alert.channels), filtered=alert.filtered,
+        story_alerted=state is not None, counted=state is not None and article.id in state.articles,
+        announced=tuple(state.announced) if state else (), waiting=tuple(waiting_outlets),
+        last_message_at=state.last_message_at if state else None,
+    )
 
 
 def record_story_matches(
@@ -72,19 +82,25 @@ def record_story_matches(
 ) -> MatchOutcome:
     """Store what one article's matches cause and clear its pending flag, in the caller's transaction.
 
-    Follow-ups in `digest` mode only wait here; flush_followups (after the batch) makes the due ones,
-    so copies found in one pass are announced together.
+    newswatch.decisions.decide says what each match does; a decision not to send is recorded in
+    `alert_decisions` with its reason. Follow-ups in `digest` mode only wait here; flush_followups
+    (after the batch) makes the due ones, so copies found in one pass are announced together.
     """
     now = now or utcnow()
     outcome = MatchOutcome()
     article = session.get(Article, article_id)
     for alert in alerts:
-        too_old = is_too_old(article, alert.max_age if alert.max_age is not None else default_max_age)
-        state = session.get(WatchStory, (alert.watch_id, story_id)) if story_id is not None else None
+        state = session.get(WatchStory, (alert.watch_id, story_id)) if story_id is not None and not alert.filtered else None
+        waiting = _outlets_of(session, state.waiting) if state is not None else []
+        decision = decide(story_facts(article, alert, state, waiting, now, default_max_age))
+        if state is not None and decision.reason != COUNTED:
+            state.articles = [*state.articles, article_id]
+            outcome.joined += 1
+        outcome.too_old += decision.reason == TOO_OLD
+        if decision.action == SKIP:
+            _suppress(session, outcome, alert.watch_id, article_id, story_id, decision, now)
+            continue
         if state is None:
-            if too_old:
-                outcome.too_old += 1
-                continue
             if story_id is not None and not _claim_story(session, alert, story_id, article, now):
                 continue
             alert_id = _add_alert(session, alert, "story", article_id, story_id, now, snippet=alert.snippet, terms=alert.terms)
@@ -94,16 +110,6 @@ def record_story_matches(
                 session.get(WatchStory, (alert.watch_id, story_id)).alert_id = alert_id
             outcome.alerts += 1
             continue
-        if article_id in state.articles:
-            continue  # a revision of an article this watch already counted
-        state.articles = [*state.articles, article_id]
-        outcome.joined += 1
-        if too_old:
-            outcome.too_old += 1
-            continue
-        waiting_outlets = _outlets_of(session, state.waiting)
-        if alert.followups == "off" or article.outlet in state.announced or article.outlet in waiting_outlets:
-            continue
         if alert.followups == "each":
             if _add_alert(session, alert, "followup", article_id, story_id, now, outlets=[article.outlet]) is not None:
                 state.announced = [*state.announced, article.outlet]
@@ -111,10 +117,23 @@ def record_story_matches(
                 outcome.followups += 1
             continue
         state.waiting = [*state.waiting, article_id]
-        state.followup_due_at = max(now, state.last_message_at + alert.cooldown)
+        state.followup_due_at = decision.due_at
+        if decision.action == HOLD:
+            _suppress(session, outcome, alert.watch_id, article_id, story_id, decision, now)
     article.match_pending = False
     session.flush()
     return outcome
+
+
+def _suppress(session: Session, outcome: MatchOutcome, watch_id: str, article_id: int, story_id: int | None,
+              decision: Decision, now: dt.datetime) -> None:
+    outcome.suppressed.append(Suppressed(watch_id, article_id, decision))
+    if decision.reason == COUNTED:  # every revision of a matched article: not worth a row
+        return
+    insert_ignore(session, AlertDecision, {
+        "watch_id": watch_id, "article_id": article_id, "story_id": story_id, "reason": decision.reason,
+        "detail": decision.detail, "created_at": now,
+    }, keys=["watch_id", "article_id", "reason"])
 
 
 def flush_followups(session: Session, now: dt.datetime | None = None) -> int:
@@ -141,6 +160,14 @@ def flush_followups(session: Session, now: dt.datetime | None = None) -> int:
             state.last_message_at = now
             made += 1
     return made
+
+
+def anything_due(session: Session, now: dt.datetime | None = None) -> bool:
+    """Whether a follow-up or a digest is due: read first, so an idle pass never takes the write lock."""
+    now = now or utcnow()
+    followup = session.scalar(select(WatchStory.watch_id).where(WatchStory.followup_due_at <= now).limit(1))
+    held = session.scalar(select(Delivery.id).where(Delivery.status == "held", Delivery.next_attempt_at <= now).limit(1))
+    return followup is not None or held is not None
 
 
 def build_digests(session: Session, now: dt.datetime | None = None) -> int:
@@ -206,5 +233,19 @@ def _outlets_of(session: Session, article_ids: list[int]) -> list[str]:
     return list(dict.fromkeys(by_id[i] for i in article_ids if i in by_id))
 
 
-def articles_to_match(session: Session, limit: int = 200) -> list[Article]:
-    return list(session.scalars(select(Article).where(Article.match_pending.is_(True)).order_by(Article.id).limit(limit)))
+
+def archived_decision(session: Session, article: Article, alert: NewAlert, now: dt.datetime,
+                      default_max_age: dt.timedelta | None) -> Decision:
+    """What matching decided for this watch and archived article (a recorded alert or decision), else what it would decide now."""
+    kind = session.scalar(select(Alert.kind).where(Alert.watch_id == alert.watch_id, Alert.article_id == article.id))
+    if kind is not None:
+        return Decision(ALERT if kind == "story" else FOLLOWUP)
+    story_id = session.scalar(select(StoryArticle.story_id).where(StoryArticle.article_id == article.id))
+    state = session.get(WatchStory, (alert.watch_id, story_id)) if story_id is not None and not alert.filtered else None
+    if state is not None and article.id in state.articles:
+        row = session.scalars(select(AlertDecision).where(AlertDecision.watch_id == alert.watch_id, AlertDecision.article_id == article.id)
+                              .order_by(AlertDecision.id.desc())).first()
+        if row is not None:
+            return Decision(HOLD if row.reason == COOLDOWN else SKIP, row.reason, row.detail)
+    waiting = _outlets_of(session, state.waiting) if state is not None else []
+    return decide(story_facts(article, alert, state, waiting, now, default_max_age))

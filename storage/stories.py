@@ -26,6 +26,7 @@ def lock_placing(session: Session) -> None:
 
     Without it two processes matching copies of one story at the same moment on PostgreSQL could
     each start a story of its own. SQLite needs nothing: BEGIN IMMEDIATE already lets one writer in.
+    Matching holds it for one article's transaction at a time, so it never blocks for long.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLACING_LOCK})
@@ -38,11 +39,18 @@ class Placement:
     similarity: float | None = None
 
 
-def place_article(session: Session, article: Article, now: dt.datetime | None = None) -> Placement:
-    """Find or make the article's story, in the caller's transaction."""
+UNSET = object()
+
+
+def place_article(session: Session, article: Article, now: dt.datetime | None = None, found: Fingerprint | None | object = UNSET) -> Placement:
+    """Find or make the article's story, in the caller's transaction.
+
+    `found` is the text's fingerprint when the caller computed it before the transaction (matching
+    does, to keep the write lock short).
+    """
     now = now or utcnow()
     placed = session.get(StoryArticle, article.id)
-    found = fingerprint(article.text or "")
+    found = fingerprint(article.text or "") if found is UNSET else found
     if placed is not None:
         if found is not None:
             _add_bands(session, article.id, found)
@@ -97,9 +105,16 @@ def unplaced_articles(session: Session, limit: int = 500, matched_only: bool = F
     return list(session.scalars(query.order_by(Article.id).limit(limit)))
 
 
-def place_archive(db: Database, batch: int = 500, matched_only: bool = False) -> tuple[int, int]:
-    """Place every archived article that has no story yet; returns (placed, joined an earlier story)."""
+def place_archive(db: Database, batch: int = 50, matched_only: bool = False) -> tuple[int, int]:
+    """Place every archived article that has no story yet; returns (placed, joined an earlier story).
+
+    A read-only look comes first, so the usual case (nothing to place) never takes the write lock;
+    then short transactions of `batch` articles.
+    """
     placed = joined = 0
+    with db.reading() as session:
+        if not unplaced_articles(session, 1, matched_only):
+            return 0, 0
     while True:
         with db.session() as session:
             lock_placing(session)

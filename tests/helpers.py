@@ -46,6 +46,7 @@ def write_config(
         "rules": ["watch/*.yaml"],
         "crawler": {"delay": "0s", "timeout": "10s", **crawler},
         "alerts": {"max_age": "36500d"},
+        "http": {"listen": "off"},  # tests that want the endpoint give a free port
         **(settings or {}),
     }
     path = directory / "newswatch.yaml"

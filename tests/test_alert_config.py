@@ -16,7 +16,7 @@ def _config(tmp_path, channels=None, settings=None, watch_options=None):
 
 def test_channel_mapping_and_alert_settings_load(tmp_path) -> None:
     (tmp_path / "tpl").mkdir()
-    path = _config(tmp_path, {"chat": "json://127.0.0.1:9/x", "desk": {"url": "mailto://127.0.0.1:25?to=a@example.org",
+    path = _config(tmp_path, {"chat": "json://127.0.0.1:9/x", "desk": {"url": "mailto://127.0.0.1:25?to=a@example.org&from=nw@example.org",
                                                                        "max_length": 5000, "format": "text", "timeout": "5s"}},
                    settings={"alerts": {"max_age": "2d", "templates": "tpl"}, "delivery": {"max_attempts": 3, "backoff": "10s"}},
                    watch_options={"followups": "each", "cooldown": "30m", "max_age": "12h", "digest": {"desk": "hourly"}})

@@ -93,7 +93,7 @@ def test_url_for_send_adds_key_and_timeouts() -> None:
     url = url_for_send(Channel(url="json://127.0.0.1:9/x?+X-Token=abc", timeout="2s"), "k1")
     assert url.startswith("json://127.0.0.1:9/x?+X-Token=abc&")
     assert ":idempotency_key=k1" in url and "+Idempotency-Key=k1" in url and "cto=2" in url and "rto=2" in url
-    assert url_for_send(Channel(url="mailto://127.0.0.1:25?to=a@example.org"), "k2").endswith("&+X-Newswatch-Key=k2")
+    assert url_for_send(Channel(url="mailto://127.0.0.1:25?to=a@example.org&from=nw@example.org"), "k2").endswith("&+X-Newswatch-Key=k2")
 
 
 def test_ten_thousand_character_snippet_reaches_a_2000_character_channel(tmp_path, webhook) -> None:

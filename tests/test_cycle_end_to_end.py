@@ -173,10 +173,13 @@ def test_archive_export_lists_every_article(tmp_path: Path, demo_sites, webhook,
     assert main(["--config", str(config), "crawl", "--once"]) == 0
     capsys.readouterr()
     assert main(["--config", str(config), "archive", "export", "--format", "jsonl"]) == 0
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    records = [r for r in lines if r["record"] == "article"]
     assert len(records) == 13
-    keys = {"id", "url", "canonical_url", "outlet", "title", "authors", "published", "language", "text", "fetched_at", "watches"}
+    keys = {"id", "url", "canonical_url", "outlet", "title", "authors", "published", "language", "text", "fetched_at",
+            "story", "watches_matched", "watches_alerted"}
     assert all(keys <= set(r) for r in records)
+    assert all(set(r["watches_alerted"]) <= set(r["watches_matched"]) for r in records)
     by_path = {"/" + r["canonical_url"].split("/", 3)[3]: r for r in records}
     by_story: dict[str, list[str]] = {}
     for article in EXPECTED["articles"]:
@@ -184,8 +187,8 @@ def test_archive_export_lists_every_article(tmp_path: Path, demo_sites, webhook,
         assert record["outlet"] == article["outlet"]
         assert record["title"] == article["title"]
         assert record["language"] == article["language"]
-        assert set(record["watches"]) <= set(article["alerts"])
-        by_story.setdefault(STORY_OF[article["path"]], []).extend(record["watches"])
+        assert set(record["watches_alerted"]) <= set(article["alerts"])
+        by_story.setdefault(STORY_OF[article["path"]], []).extend(record["watches_alerted"])
         assert record["authors"] == [article["author"]]
     # the articles of a story carry its story alerts and its follow-ups between them
     expected: dict[str, list[str]] = {}

@@ -73,7 +73,7 @@ class OutletSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self._revisit_requests():
             yield request
-        with self.db.session() as session:  # one query for every index of the outlet
+        with self.db.reading() as session:  # one query for every index of the outlet
             known = validators_for(session, [*self.outlet.feeds, *self.outlet.sitemaps, *self.outlet.pages])
         for url in self.outlet.feeds:
             yield self._index_request(url, known.get(url), self.parse_feed, "feed")
@@ -85,7 +85,7 @@ class OutletSpider(scrapy.Spider):
     def _child_sitemap_requests(self, children: list[str], depth: int, parent_url: str) -> list[scrapy.Request]:
         if not children:
             return []
-        with self.db.session() as session:
+        with self.db.reading() as session:
             known = validators_for(session, children)
         return [
             self._index_request(child, known.get(child), self.parse_sitemap, "sitemap", sitemap_depth=depth + 1, parent_url=parent_url)
@@ -110,7 +110,7 @@ class OutletSpider(scrapy.Spider):
         depth = response.meta.get("sitemap_depth", 0)
         if self._not_modified(response):
             # the index is unchanged, but the sitemaps it lists may not be: ask each of them
-            with self.db.session() as session:
+            with self.db.reading() as session:
                 children = child_sitemaps(session, self.outlet.name, response.meta["index_url"])
             if depth < MAX_SITEMAP_DEPTH:
                 yield from self._child_sitemap_requests(children, depth, response.meta["index_url"])
@@ -190,7 +190,7 @@ class OutletSpider(scrapy.Spider):
         stats.inc_value("newswatch/links_found", len(candidates))
         if not candidates:
             return
-        with self.db.session() as session:
+        with self.db.reading() as session:
             known = known_urls(session, list(candidates))
         stats.inc_value("newswatch/links_known", len(known))
         for url, link in candidates.items():
@@ -212,7 +212,7 @@ class OutletSpider(scrapy.Spider):
         """Due revisits, at most half of `max_articles`, so new articles keep the rest of the budget."""
         if not self.outlet.revisit:
             return []
-        with self.db.session() as session:
+        with self.db.reading() as session:
             due = due_revisits(session, self.outlet.name, _now(), self.outlet.max_articles // 2)
         self._queued += len(due)
         self.crawler.stats.inc_value("newswatch/revisits", len(due))

@@ -4,9 +4,11 @@ Watch: ${watch_name} (${watch_id}): ${len(items)} alert(s)
 % if item.kind == "followup":
 * also in ${", ".join(item.outlets)}: ${item.title}
 % else:
-* ${item.title} (${item.outlet}, ${when(item.published)})
+* ${item.title}
 % endif
-  ${item.url}
+  Outlet: ${item.outlet} · Published: ${when(item.published)}
+  Matched: ${", ".join(item.terms)}
+  URL: ${item.url}
 % if short(item.snippet):
   ${short(item.snippet)}
 % endif

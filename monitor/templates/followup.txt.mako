@@ -2,6 +2,8 @@ Also in: ${", ".join(outlets)}
 Watch: ${watch_name} (${watch_id})
 Latest copy: ${title}
 Outlet: ${outlet}
+Published: ${published}
+Matched: ${", ".join(terms)}
 URL: ${url}
 % if short(snippet):
 

@@ -1,9 +1,10 @@
 """outlet leases: one crawl of an outlet at a time, across processes and restarts
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0008
 
-Revision id 0006 is this branch's (chained after main's 0004 when main was merged in); the lead re-chains it at merge.
+Revision id 0006 is this branch's; it follows main's newest migration (0008) since main was
+merged in, so the chain is 0005, 0007, 0008, 0006. The lead may renumber it.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import storage.types
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
