@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.protocol import Drain, Ping, Poll, Pong, Ready, Result, Start, decode_from_engine, encode
+from monitor.metrics import ENGINE_RESTARTS
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often each engine is pinged
@@ -210,6 +211,8 @@ class CrawlEngine:
         if old is None:
             return
         log.warning("crawl engine %d replaced by %d: %s", old.pid, self.current.pid, why)
+        if not retire:  # a failure, not a planned replacement (memory ceiling, age)
+            ENGINE_RESTARTS.inc()
         if retire and old.alive:
             old.drain()
             self.retiring.append(old)
