@@ -1,9 +1,10 @@
-"""Wall time and the crawl worker's peak RSS for one cycle per hostile endpoint.
+"""Wall time and the crawl engine's peak RSS for one cycle per hostile endpoint.
 
     .venv/bin/python bench/hostile.py [--timeout 5s] [--extract-timeout 1s] [--only NAME ...]
 
 Each cycle (`newswatch crawl --once` with one hostile outlet) runs in its own child process, so
-that the child's RUSAGE_CHILDREN peak is exactly that cycle's crawl worker. `baseline` is the demo
+that the child's RUSAGE_CHILDREN peak is that cycle's largest process: the crawl engine, or an
+extraction worker when one page costs more than the engine itself. `baseline` is the demo
 `wire` outlet alone (4 normal articles), for comparison.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What one crawl run is asked to do: the `crawler:` config section plus the outlets and the archive."""
+"""The `crawler:` config section: politeness, limits and the crawl engine's bounds."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from crawler.outlets import AllowPrivate, Outlet
+from crawler.outlets import AllowPrivate
 from newswatch.durations import Duration, Pause
 
 MIB = 1024 * 1024
@@ -28,7 +28,9 @@ class CrawlSettings(BaseModel):
     concurrency_per_site: int = Field(default=2, ge=1, le=16)
     timeout: Duration = Field(default=dt.timedelta(seconds=20), description="connect + read time per request")
     max_page_bytes: int = Field(default=5 * MIB, ge=64 * 1024, le=100 * MIB)
-    cycle_timeout: Duration = Field(default=dt.timedelta(minutes=15), description="a crawl run is killed after this")
+    cycle_timeout: Duration = Field(
+        default=dt.timedelta(minutes=15), description="one outlet's crawl (and `crawl --once` as a whole) is cancelled after this"
+    )
     backoff_max: Duration = Field(
         default=dt.timedelta(hours=1),
         description="longest pause for an outlet that keeps failing (never shorter than the outlet's own `every`)",
@@ -58,6 +60,15 @@ class CrawlSettings(BaseModel):
             return self.user_agent
         product = TRAILING_COMMENT.sub("", self.user_agent).strip()
         return f"{product} (+{self.contact})"
+    # the crawl engine (docs/engine.md)
+    engine_max_age: Duration = Field(default=dt.timedelta(hours=6), description="the engine process is replaced after this long")
+    engine_max_memory: int = Field(
+        default=768 * MIB, ge=128 * MIB, description="bytes; the engine is replaced when its resident memory passes this"
+    )
+    engine_concurrency: int = Field(default=32, ge=1, le=1000, description="outlets crawled at once by the engine")
+    extract_workers: int | None = Field(
+        default=None, ge=0, le=64, description="extraction processes (None: one per core; 0: in the engine itself)"
+    )
     # hostile input (docs/robustness.md)
     max_redirects: int = Field(default=5, ge=0, le=20, description="redirects followed per request")
     extract_timeout: Duration = Field(default=dt.timedelta(seconds=10), description="wall-clock bound on one page's extraction")
@@ -67,15 +78,3 @@ class CrawlSettings(BaseModel):
     allow_private: list[AllowPrivate] = Field(
         default_factory=list, description="non-public networks or host:port every outlet may reach (crawler/targets.py)"
     )
-
-
-class CrawlJob(BaseModel):
-    """Handed to the crawl worker process on its standard input, as JSON."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cycle_id: str
-    database: str
-    outlets: list[Outlet]
-    settings: CrawlSettings = CrawlSettings()
-    log_level: str = "WARNING"

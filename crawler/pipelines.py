@@ -1,6 +1,7 @@
 """Scrapy components around the pure core: extract and archive each page; record each outlet's run."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -9,7 +10,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.extract import NotAnArticle, extract_article
+from crawler.extract import NotAnArticle
+from crawler.extract_pool import current_pool
 from crawler.items import FetchedPage
 from crawler.schedule import next_revisit
 from crawler.store import database
@@ -40,7 +42,11 @@ def _archive_of(crawler: Crawler):
 
 
 class ArchivePipeline:
-    """Extract the main text of each fetched page and archive it (new article, new revision, or unchanged)."""
+    """Extract the main text of each fetched page and archive it (new article, new revision, or unchanged).
+
+    Extraction runs in the extraction workers (crawler/extract_pool.py) and the archive write in a
+    thread, so the reactor keeps serving other outlets' requests meanwhile.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -51,11 +57,11 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         return cls(crawler)
 
-    def process_item(self, item: FetchedPage) -> FetchedPage:
+    async def process_item(self, item: FetchedPage) -> FetchedPage:
         spider = self.crawler.spider
         try:
-            extracted = extract_article(
-                item.body, item.url, item.content_type, self.extract_timeout, exclude=spider.outlet.exclude, via=item.via
+            extracted = await current_pool().extract(
+                item.body, item.url, item.content_type, self.extract_timeout, exclude=tuple(spider.outlet.exclude), via=item.via
             )
         except NotAnArticle as exc:  # also ExtractTimeout and HtmlTooDeep, each with its own kind
             spider.record_error(exc.kind, item.url, str(exc))
@@ -82,19 +88,20 @@ class ArchivePipeline:
             site_name=extracted.site_name,
             next_revisit_at=next_revisit(item.fetched_at, spider.outlet.revisit, item.fetched_at),
         )
-        self._archive(item, page)
-        return item
-
-    def _archive(self, item: FetchedPage, page: ArchivedPage) -> None:
-        """Archive one page; any failure is recorded against the outlet and retried next poll."""
         try:
-            with self.db.session() as session:
-                outcome, _article_id = archive_page(session, page)
+            outcome = await asyncio.to_thread(self._archive, page)
         except Exception as exc:  # a database that refuses one page must not lose it silently
             message = describe_failure(exc)
-            self.crawler.spider.archive_failed(item, message)
+            spider.archive_failed(item, message)
             raise DropItem(f"archive failed: {message}") from None
         self.crawler.stats.inc_value(f"newswatch/articles_{outcome}")
+        return item
+
+    def _archive(self, page: ArchivedPage) -> str:
+        """Archive one page (in a thread, off the reactor); any failure is recorded by the caller and retried next poll."""
+        with self.db.session() as session:
+            outcome, _article_id = archive_page(session, page)
+        return outcome
 
 
 class CrawlRecorder:
@@ -103,7 +110,6 @@ class CrawlRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db = _archive_of(crawler)
-        self.cycle_id = crawler.settings.get("NEWSWATCH_CYCLE_ID", "")
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -111,6 +117,8 @@ class CrawlRecorder:
         return cls(crawler)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if getattr(spider, "abandoned", False):  # the engine already reported this crawl as cancelled
+            return
         all_stats: dict[str, Any] = self.crawler.stats.get_stats()
         stats = {k: v for k, v in all_stats.items() if k in RECORDED_STATS or k.startswith("newswatch/")}
         finished_at = dt.datetime.now(dt.timezone.utc)
@@ -118,7 +126,7 @@ class CrawlRecorder:
         with self.db.session() as session:
             record_crawl_run(
                 session,
-                cycle_id=self.cycle_id,
+                cycle_id=spider.cycle_id,
                 outlet=spider.outlet.name,
                 started_at=spider.started_at,
                 finished_at=finished_at,
@@ -126,3 +134,4 @@ class CrawlRecorder:
                 stats=stats,
                 errors=spider.errors,
             )
+        spider.run_recorded = True

@@ -1,4 +1,4 @@
-"""One archive connection per crawl worker process, shared by the spiders and pipelines in it."""
+"""One archive connection per crawl engine process, shared by the spiders and pipelines in it."""
 from __future__ import annotations
 
 from storage.db import Database

@@ -1,7 +1,7 @@
 """A wall-clock bound on a block of Python code, with SIGALRM (main thread of a POSIX process only).
 
 Why a signal: trafilatura and lxml have no timeout of their own (trafilatura #704), and the crawl
-worker runs extraction in its main thread (Twisted's reactor thread), so an interval timer can
+engine's extraction workers (or the engine itself, with `extract_workers: 0`) run extraction in their main thread, so an interval timer can
 interrupt it without threads or a process pool. The signal is handled between Python bytecodes:
 a single long C call (one lxml parse) finishes first, which is why page size is capped too
 (DOWNLOAD_MAXSIZE) — a capped page parses in well under a second.

@@ -1,33 +1,34 @@
-"""Running one crawl in a worker process and reading back what each outlet did.
+"""Crawls through the crawl engine (crawler/engine.py), and what each outlet's crawl left behind.
 
-Why a process per crawl: Twisted's reactor cannot be restarted in a long-lived process
-(scrapy #2941), a hung crawl must be killable, and memory returns to the OS after each run.
+`crawl()` is `crawl --once`: it takes the outlets' leases, starts an engine, hands it one poll per
+outlet, waits for every result (at most `crawler.cycle_timeout`), and stops the engine. The daemon
+keeps one engine for its whole life instead (monitor/daemon.py); both finish each poll with
+`finish_poll`: the crawl_runs row when the engine could not write it, the outlet's health, and the
+lease given back — in one short transaction.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import signal
-import subprocess
-import sys
+import queue
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.job import CrawlJob
 from crawler.outlets import Outlet
+from crawler.protocol import Poll, Result, Start
 from monitor.config import Config
-from monitor.health import record_health
+from monitor.engine_client import STOP_GRACE_SECONDS, CrawlEngine
+from monitor.health import Health, update_health
+from sqlalchemy.orm import Session
+
 from storage.db import Database
-from storage.runs import record_crawl_run, runs_of_cycle
+from storage.leases import LEASE_TTL, Holder, LeaseInfo, acquire_lease, lease_of, release_lease, renew_leases
+from storage.runs import record_crawl_run
 
 log = logging.getLogger(__name__)
-KILL_GRACE_SECONDS = 10
-_running: set[subprocess.Popen] = set()
-_running_lock = threading.Lock()
-_stopping = threading.Event()
 
 
 @dataclass
@@ -36,6 +37,7 @@ class OutletResult:
     finish_reason: str
     stats: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    health: Health | None = None  # the outlet's health after this crawl (None when not judged)
 
     def count(self, name: str) -> int:
         return int(self.stats.get(name, 0))
@@ -46,76 +48,110 @@ class CrawlReport:
     cycle_id: str
     outlets: list[OutletResult]
     worker_error: str | None = None
+    busy: list[LeaseInfo] = field(default_factory=list)  # outlets skipped: another process is crawling them
+
+
+def engine_start(config: Config, log_level: str) -> Start:
+    return Start(database=config.database_url, settings=config.settings.crawler, log_level=log_level)
+
+
+def new_poll(outlet: Outlet, cycle_id: str, timeout: dt.timedelta) -> Poll:
+    return Poll(poll_id=uuid.uuid4().hex, cycle_id=cycle_id, outlet=outlet, timeout=timeout.total_seconds())
+
+
+def take_lease(db: Database, outlet: str, holder: Holder) -> LeaseInfo | None:
+    """None when this holder now holds the outlet's lease, else who holds it."""
+    with db.session() as session:
+        return lease_in(session, outlet, holder, dt.datetime.now(dt.timezone.utc))
+
+
+def lease_in(session: Session, outlet: str, holder: Holder, now: dt.datetime) -> LeaseInfo | None:
+    """take_lease inside the caller's transaction."""
+    if acquire_lease(session, outlet, holder, now):
+        return None
+    return lease_of(session, outlet) or LeaseInfo(outlet, "?", 0, "?", now, now)
+
+
+def finish_poll(
+    db: Database, outlet: Outlet, result: Result, cycle_id: str, started_at: dt.datetime, holder: Holder,
+    backoff_max: dt.timedelta, judge: bool = True,
+) -> OutletResult:
+    """Record what the engine could not (worker_failed), update health (unless `judge` is False), release the lease."""
+    outcome = OutletResult(outlet.name, result.finish_reason, dict(result.stats), list(result.errors))
+    with db.session() as session:
+        if not result.recorded:
+            record_crawl_run(
+                session, cycle_id=cycle_id, outlet=outlet.name, started_at=started_at,
+                finished_at=dt.datetime.now(dt.timezone.utc), finish_reason=result.finish_reason,
+                stats=result.stats, errors=result.errors,
+            )
+        if judge:  # a crawl cut short by our own shutdown says nothing about the outlet
+            outcome.health = update_health(session, {outlet.name: outlet}, [outcome], started_at, backoff_max)[outlet.name]
+        release_lease(session, outlet.name, holder)
+    return outcome
+
+
+def describe_lease(lease: LeaseInfo) -> str:
+    return f"pid {lease.pid} on {lease.host} since {lease.acquired_at:%H:%M:%S} UTC"
 
 
 def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = "WARNING") -> CrawlReport:
-    """Crawl the outlets in one worker process, bounded by `crawler.cycle_timeout`."""
-    job = CrawlJob(
-        cycle_id=str(uuid.uuid4()),
-        database=config.database_url,
-        outlets=outlets,
-        settings=config.settings.crawler,
-        log_level=log_level,
-    )
+    """Crawl the outlets once, in one engine, bounded by `crawler.cycle_timeout` as a whole."""
+    settings = config.settings.crawler
+    cycle_id = str(uuid.uuid4())
+    holder = Holder.of_this_process("crawl")
     started = dt.datetime.now(dt.timezone.utc)
-    worker_error = _run_worker(job, config.settings.crawler.cycle_timeout.total_seconds())
-    with db.reading() as session:
-        runs = {run.outlet: run for run in runs_of_cycle(session, job.cycle_id)}
-    results = []
+    mine, busy = [], []
     for outlet in outlets:
-        run = runs.get(outlet.name)
-        if run is None:  # the worker died or was killed before this outlet's crawl closed
-            reason = "worker_failed"
-            errors = [{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}]
-            with db.session() as session:
-                record_crawl_run(
-                    session, cycle_id=job.cycle_id, outlet=outlet.name, started_at=started,
-                    finished_at=dt.datetime.now(dt.timezone.utc), finish_reason=reason, stats={}, errors=errors,
-                )
-            results.append(OutletResult(outlet.name, reason, {}, errors))
+        other = take_lease(db, outlet.name, holder)
+        if other is None:
+            mine.append(outlet)
         else:
-            results.append(OutletResult(outlet.name, run.finish_reason, dict(run.stats), list(run.errors)))
-    if not _stopping.is_set():  # a crawl cut short by our own shutdown says nothing about the outlet
-        record_health(db, {o.name: o for o in outlets}, results, started, config.settings.crawler.backoff_max)
-    return CrawlReport(job.cycle_id, results, worker_error)
-
-
-def _run_worker(job: CrawlJob, timeout: float) -> str | None:
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.worker"], stdin=subprocess.PIPE, env=env, start_new_session=True
-    )
-    with _running_lock:
-        _running.add(process)
+            log.warning("outlet %s is being crawled by another process (%s); skipped", outlet.name, describe_lease(other))
+            busy.append(other)
+    if not mine:
+        return CrawlReport(cycle_id, [], None, busy)
+    results: queue.Queue[Result] = queue.Queue()
+    engine = CrawlEngine(engine_start(config, log_level)).start()
+    renewing = threading.Event()
+    renewer = threading.Thread(target=_renew, args=(db, holder, [o.name for o in mine], renewing), daemon=True)
+    renewer.start()
+    by_poll: dict[str, Outlet] = {}
+    worker_error = None
     try:
-        process.communicate(job.model_dump_json().encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _stop(process)
-        return f"crawl worker killed after {timeout:.0f}s (crawler.cycle_timeout)"
+        for outlet in mine:
+            poll = new_poll(outlet, cycle_id, settings.cycle_timeout)
+            by_poll[poll.poll_id] = outlet
+            engine.submit(poll, results.put)
+        received: dict[str, Result] = {}
+        deadline = time.monotonic() + settings.cycle_timeout.total_seconds() + STOP_GRACE_SECONDS
+        while len(received) < len(by_poll):
+            try:
+                result = results.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                worker_error = f"crawl engine stopped after {settings.cycle_timeout.total_seconds():.0f}s (crawler.cycle_timeout)"
+                break
+            received[result.poll_id] = result
     finally:
-        with _running_lock:
-            _running.discard(process)
-    if process.returncode != 0:
-        return f"crawl worker exited with status {process.returncode}"
-    return None
+        engine.stop()
+        renewing.set()
+    while not results.empty():  # results of polls cut short by the stop
+        result = results.get()
+        received.setdefault(result.poll_id, result)
+    outcomes = []
+    for poll_id, outlet in by_poll.items():
+        result = received.get(poll_id) or Result(
+            poll_id=poll_id, outlet=outlet.name, finish_reason="worker_failed", recorded=False,
+            errors=[{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}],
+        )
+        outcomes.append(finish_poll(db, outlet, result, cycle_id, started, holder, settings.backoff_max))
+    return CrawlReport(cycle_id, sorted(outcomes, key=lambda o: o.outlet), worker_error, busy)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM lets Scrapy close its spiders; SIGKILL follows if it does not."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(KILL_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        pass
-
-
-def stop_all_workers() -> None:
-    """Used by the daemon on shutdown."""
-    _stopping.set()
-    with _running_lock:
-        running = list(_running)
-    for process in running:
-        _stop(process)
+def _renew(db: Database, holder: Holder, outlets: list[str], stop: threading.Event) -> None:
+    while not stop.wait(LEASE_TTL.total_seconds() / 4):
+        try:
+            with db.session() as session:
+                renew_leases(session, holder, outlets, dt.datetime.now(dt.timezone.utc))
+        except Exception:
+            log.exception("could not renew the outlet leases")

@@ -1,4 +1,4 @@
-"""One monitoring cycle: crawl → archive (in the worker) → match → outbox → deliver."""
+"""One monitoring cycle: crawl → archive (in the crawl engine) → match → outbox → deliver."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,9 +1,11 @@
-"""`newswatch run`: each outlet crawled on its own schedule under APScheduler, until SIGTERM/SIGINT.
+"""`newswatch run`: each outlet polled on its own schedule under APScheduler, until SIGTERM/SIGINT.
 
-Crawls run in worker processes (see monitor/crawl.py), so the scheduler's threads only wait for
-them; matching runs one at a time behind a lock. Delivery is its own job on its own one-thread
-executor, every `delivery.every`: a slow or dead channel never holds up crawling or matching, and
-each send is claimed in the database first, so no alert is sent twice.
+Polls go to one long-lived crawl engine (monitor/engine_client.py, crawler/engine.py); the
+scheduler's job for an outlet only checks backoff, takes the outlet's lease and hands the poll over,
+so it takes milliseconds. A poll that falls due while the outlet is still being crawled is dropped
+(coalesced), never queued. Results are finished on their own thread; matching runs on another,
+one pass at a time, whenever a crawl archived something. The rule-file check, delivery and
+polling each have their own executor, so none waits behind another.
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import datetime as dt
 import logging
 import signal
 import threading
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor as Pool
+from dataclasses import dataclass
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
@@ -18,23 +23,29 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlets import Outlet
+from crawler.protocol import Poll, Result
 from monitor.config import Config
-from monitor.crawl import crawl, stop_all_workers
+from monitor.crawl import OutletResult, describe_lease, engine_start, finish_poll, lease_in, new_poll
 from monitor.delivery import deliver_due, send, url_for_send
-from monitor.health import due_outlets
-from monitor.render import Message
-from monitor.retention import RETENTION_EVERY, retention_job
+from monitor.engine_client import CrawlEngine
 from monitor.matching import match_pending
 from monitor.metrics import RULE_RELOADS
 from monitor.operations import Operations, tell_admins
+from monitor.pacing import first_poll_delay
+from monitor.render import Message
+from monitor.retention import RETENTION_EVERY, retention_job
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
+from storage.crawlstate import outlet_states
 from storage.daemon_lock import AlreadyRunning, DaemonLock
 from storage.db import Database
+from storage.leases import LEASE_TTL, Holder, release_lease, renew_leases
 
 log = logging.getLogger(__name__)
 RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for edits
+MATCH_EVERY = dt.timedelta(minutes=1)  # pending articles are matched at least this often (also after each crawl that archived)
+ARCHIVED = ("newswatch/articles_new", "newswatch/articles_revised", "newswatch/articles_removed")
 EXIT_ALREADY_RUNNING = 3
 
 
@@ -90,6 +101,15 @@ class LiveRules:
                 log.warning("could not tell admin channel %s about the rule errors: %s", name, failure)
 
 
+@dataclass
+class InFlight:
+    """A poll handed to the engine and not finished yet."""
+
+    poll: Poll | None  # None while the poll is being set up
+    started_at: dt.datetime
+    done: Future
+
+
 class Daemon:
     def __init__(self, config: Config, db: Database, crawler_log_level: str = "WARNING") -> None:
         self.config, self.db, self.crawler_log_level = config, db, crawler_log_level
@@ -97,31 +117,124 @@ class Daemon:
         self._alerting = threading.Lock()
         self.scheduler: BaseScheduler | None = None
         self._delivering = threading.Lock()
+        self.holder = Holder.of_this_process("daemon")
+        self.engine: CrawlEngine | None = None
+        self._engine_lock = threading.Lock()
+        self._in_flight: dict[str, InFlight] = {}
+        self._in_flight_lock = threading.Lock()
+        self._finishing = Pool(1, thread_name_prefix="finish")
+        self._matching = Pool(1, thread_name_prefix="match")
+        self._match_queued = threading.Event()
+        self.stopping = threading.Event()
+        self.polls = {"started": 0, "coalesced": 0, "busy": 0, "backing_off": 0}
 
-    def crawl_outlet(self, name: str) -> None:
+    # -- polling ---------------------------------------------------------------------------------
+    def crawl_outlet(self, name: str) -> Future:
+        """Hand one poll of the outlet to the engine. The future gets its OutletResult, or None when it was skipped."""
         outlet = self.config.outlet(name)
+        done: Future = Future()
+        with self._in_flight_lock:
+            if name in self._in_flight or self.stopping.is_set():
+                self.polls["coalesced"] += 1
+                log.info("outlet %s is still being crawled: this poll is coalesced with it", name)
+                done.set_result(None)
+                return done
+            self._in_flight[name] = InFlight(None, dt.datetime.now(dt.timezone.utc), done)
         try:
-            if self._backing_off(outlet):
-                return
-            report = crawl(self.config, self.db, [outlet], self.crawler_log_level)
-            for result in report.outlets:
-                log.info("crawled %s: %s, %d new article(s), %d error(s)", result.outlet, result.finish_reason,
-                         result.count("newswatch/articles_new"), len(result.errors))
-            self._backing_off(outlet)
+            now = dt.datetime.now(dt.timezone.utc)
+            with self.db.session() as session:  # one short transaction: backoff, then the lease
+                state = outlet_states(session, [name]).get(name)
+                waiting = state is not None and state.backoff_until is not None and state.backoff_until > now
+                other = None if waiting else lease_in(session, name, self.holder, now)
+            if waiting:
+                self.polls["backing_off"] += 1
+                self._move_next_poll(outlet, state.backoff_until, state.error_streak)
+                return self._skipped(name, done)
+            if other is not None:
+                self.polls["busy"] += 1
+                log.warning("outlet %s is being crawled by another process (%s); skipped", name, describe_lease(other))
+                return self._skipped(name, done)
+            poll = new_poll(outlet, _cycle_id(), self.config.settings.crawler.cycle_timeout)
+            with self._in_flight_lock:
+                self._in_flight[name].poll = poll
+            self.polls["started"] += 1
+            self._engine().submit(poll, self._on_result)
         except Exception:
-            log.exception("crawl of outlet %s failed", name)
-        self.match()
+            log.exception("poll of outlet %s failed", name)
+            with self.db.session() as session:
+                release_lease(session, name, self.holder)
+            return self._skipped(name, done)
+        return done
 
-    def _backing_off(self, outlet: Outlet) -> bool:
-        """True while the outlet backs off; its next scheduled run is then moved to the end of the pause."""
-        _due, waiting = due_outlets(self.db, [outlet], dt.datetime.now(dt.timezone.utc))
-        if not waiting:
-            return False
-        _outlet, until, streak = waiting[0]
+    def _skipped(self, name: str, done: Future) -> Future:
+        with self._in_flight_lock:
+            self._in_flight.pop(name, None)
+        done.set_result(None)
+        return done
+
+    def _engine(self) -> CrawlEngine:
+        with self._engine_lock:
+            if self.engine is None:
+                self.engine = CrawlEngine(engine_start(self.config, self.crawler_log_level)).start()
+            return self.engine
+
+    def _on_result(self, result: Result) -> None:
+        """On the engine's reader thread: hand over at once, so the engine's pipe never backs up."""
+        self._finishing.submit(self._finish, result)
+
+    def _finish(self, result: Result) -> None:
+        with self._in_flight_lock:
+            flight = self._in_flight.get(result.outlet)
+        if flight is None or flight.poll is None or flight.poll.poll_id != result.poll_id:
+            log.warning("result of an unknown poll of %s ignored", result.outlet)
+            return
+        outlet = flight.poll.outlet
+        outcome: OutletResult | None = None
+        try:
+            outcome = finish_poll(self.db, outlet, result, flight.poll.cycle_id, flight.started_at, self.holder,
+                                  self.config.settings.crawler.backoff_max, judge=not self.stopping.is_set())
+            log.info("crawled %s: %s, %d new article(s), %d error(s)", outlet.name, outcome.finish_reason,
+                     outcome.count("newswatch/articles_new"), len(outcome.errors))
+            health = outcome.health
+            if health is not None and health.backoff_until is not None and health.backoff_until > dt.datetime.now(dt.timezone.utc):
+                self._move_next_poll(outlet, health.backoff_until, health.error_streak)
+        except Exception:
+            log.exception("recording the crawl of outlet %s failed", outlet.name)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.pop(outlet.name, None)
+            flight.done.set_result(outcome)
+        if outcome is not None and any(outcome.count(name) for name in ARCHIVED):
+            self.request_match()
+
+    def _move_next_poll(self, outlet: Outlet, until: dt.datetime, streak: int) -> None:
+        """The outlet backs off: its next scheduled poll is moved to the end of the pause."""
         log.warning("outlet %s backs off until %s after %d failed crawl(s)", outlet.name, until.isoformat(timespec="seconds"), streak)
         if self.scheduler is not None:
             self.scheduler.modify_job(f"outlet:{outlet.name}", next_run_time=until)
-        return True
+
+    def renew_leases(self) -> None:
+        with self._in_flight_lock:
+            names = [name for name, flight in self._in_flight.items() if flight.poll is not None]
+        if names:
+            with self.db.session() as session:
+                renew_leases(session, self.holder, names, dt.datetime.now(dt.timezone.utc))
+
+    def in_flight(self) -> list[str]:
+        with self._in_flight_lock:
+            return sorted(self._in_flight)
+
+    # -- matching and delivery -------------------------------------------------------------------
+    def request_match(self) -> None:
+        """Match pending articles soon, on the matching thread; requests made meanwhile are one pass."""
+        if self._match_queued.is_set() or self.stopping.is_set():
+            return
+        self._match_queued.set()
+        self._matching.submit(self._queued_match)
+
+    def _queued_match(self) -> None:
+        self._match_queued.clear()
+        self.match()
 
     def match(self) -> None:
         with self._alerting:
@@ -129,8 +242,18 @@ class Daemon:
                 matched = match_pending(self.db, self.rules.current(), alerting=self.config.settings.alerts)
                 if matched.alerts:
                     log.info("%d new alert(s) in the outbox", matched.alerts)
+                    self._deliver_soon()
             except Exception:
                 log.exception("matching failed; pending articles stay pending")
+
+    def _deliver_soon(self) -> None:
+        """New alerts are sent now rather than at the next `delivery.every` (on the delivery thread, as always)."""
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            try:
+                scheduler.modify_job("deliveries", next_run_time=dt.datetime.now(dt.timezone.utc))
+            except Exception:  # the scheduler is shutting down: the next start delivers
+                log.debug("could not move the delivery pass forward", exc_info=True)
 
     def deliver(self) -> None:
         """One pass of the delivery worker (its own thread; never runs twice at once)."""
@@ -146,19 +269,54 @@ class Daemon:
         finally:
             self._delivering.release()
 
+    # -- stopping --------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the engine (running crawls are cancelled and recorded), finish their results, give back the leases."""
+        self.stopping.set()
+        with self._engine_lock:
+            engine, self.engine = self.engine, None
+        if engine is not None:
+            engine.stop()
+        self._finishing.shutdown(wait=True)
+        self._matching.shutdown(wait=True, cancel_futures=True)
+        with self._in_flight_lock:
+            left = list(self._in_flight)
+        if left:
+            with self.db.session() as session:
+                for name in left:
+                    release_lease(session, name, self.holder)
+
+
+def _cycle_id() -> str:
+    return str(uuid.uuid4())
+
 
 def build_scheduler(daemon: Daemon) -> BlockingScheduler:
+    """Jobs and executors. Outlet jobs take milliseconds (they hand a poll over), so two threads serve them all.
+
+    misfire_grace_time: a poll up to one interval late still runs; coalesce: several missed runs
+    make one. Delivery, the rule-file check and retention have their own threads; lease renewal
+    and match requests share the default one (both take milliseconds).
+    """
     scheduler = BlockingScheduler(
         timezone=dt.timezone.utc,
-        executors={"default": ThreadPoolExecutor(max_workers=4), "delivery": ThreadPoolExecutor(max_workers=1)},
+        executors={
+            "default": ThreadPoolExecutor(max_workers=1),
+            "polls": ThreadPoolExecutor(max_workers=2),
+            "rules": ThreadPoolExecutor(max_workers=1),
+            "delivery": ThreadPoolExecutor(max_workers=1),
+            "retention": ThreadPoolExecutor(max_workers=1),  # a long pruning pass never holds up lease renewal
+        },
         job_defaults={"coalesce": True, "max_instances": 1},
     )
     now = dt.datetime.now(dt.timezone.utc)
-    for outlet in daemon.config.settings.outlets:
+    outlets = daemon.config.settings.outlets
+    for outlet in outlets:
         every = outlet.every.total_seconds()
         scheduler.add_job(
             daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
-            id=f"outlet:{outlet.name}", next_run_time=now, misfire_grace_time=int(every),
+            id=f"outlet:{outlet.name}", executor="polls", misfire_grace_time=max(1, int(every)),
+            next_run_time=now + first_poll_delay(outlet.name, outlet.every, len(outlets)),
         )
     every = daemon.config.settings.delivery.every.total_seconds()
     scheduler.add_job(
@@ -167,11 +325,19 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     )
     scheduler.add_job(
         daemon.rules.current, IntervalTrigger(seconds=RULES_POLL.total_seconds(), timezone=dt.timezone.utc),
-        id="rules", misfire_grace_time=int(RULES_POLL.total_seconds()),
+        id="rules", executor="rules", misfire_grace_time=int(RULES_POLL.total_seconds()),
+    )
+    scheduler.add_job(
+        daemon.renew_leases, IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 4, timezone=dt.timezone.utc),
+        id="leases", misfire_grace_time=int(LEASE_TTL.total_seconds() / 4),
+    )
+    scheduler.add_job(
+        daemon.request_match, IntervalTrigger(seconds=MATCH_EVERY.total_seconds(), timezone=dt.timezone.utc),
+        id="matching", misfire_grace_time=int(MATCH_EVERY.total_seconds()),
     )
     scheduler.add_job(
         retention_job, IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=dt.timezone.utc), id="retention",
-        args=[daemon.config.settings.archive.keep_raw, daemon.db], next_run_time=now, misfire_grace_time=int(RETENTION_EVERY.total_seconds()),
+        executor="retention", args=[daemon.config.settings.archive.keep_raw, daemon.db], next_run_time=now, misfire_grace_time=int(RETENTION_EVERY.total_seconds()),
     )
     daemon.scheduler = scheduler
     return scheduler
@@ -188,15 +354,16 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
         return EXIT_ALREADY_RUNNING
 
     def stop(signum: int, _frame: object) -> None:
-        log.warning("signal %d: stopping (running crawls are terminated)", signum)
+        log.warning("signal %d: stopping (running crawls are cancelled and recorded)", signum)
         scheduler.shutdown(wait=False)
-        threading.Thread(target=stop_all_workers, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.warning("newswatch daemon started: %d outlet(s)", len(config.settings.outlets))
+    daemon._engine()  # start the engine now: its imports overlap the wait for the first polls
     try:
         scheduler.start()
     finally:
         operations.stop()
+        daemon.close()
     return 0

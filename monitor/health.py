@@ -14,6 +14,7 @@ from crawler.outlets import Outlet
 from crawler.schedule import backoff_delay
 from storage.crawlstate import outlet_states, save_outlet_state
 from storage.db import Database
+from sqlalchemy.orm import Session
 
 THROTTLED = "throttled"  # crawl_runs error kind: {"kind": "throttled", "retry_after": "<ISO-8601 UTC>"}
 
@@ -28,7 +29,7 @@ class Health:
 
 
 def crawl_failed(finish_reason: str, stats: dict[str, Any]) -> bool:
-    """A whole-outlet failure: the crawl did not finish (worker died, timed out) or no index could be read.
+    """A whole-outlet failure: the crawl did not finish (the engine died, the crawl timed out) or no index could be read.
 
     Indexes refused by the target policy (`blocked_target`) are the outlet's content, not the outlet
     being down: when every index that failed was refused, the crawl does not count as failed.
@@ -84,27 +85,37 @@ def next_health(
 def record_health(db: Database, outlets: dict[str, Outlet], results: Iterable[Any], started_at: dt.datetime, cap: dt.timedelta) -> None:
     """Update each crawled outlet's state from its result (monitor.crawl.OutletResult)."""
     with db.session() as session:
-        states = outlet_states(session)
-        for result in results:
-            outlet = outlets[result.outlet]
-            row = states.get(result.outlet)
-            previous = Health(row.error_streak, row.last_success_at, row.last_failure_at, row.backoff_until, row.last_error_kind) if row else Health()
-            health = next_health(
-                previous,
-                failed=crawl_failed(result.finish_reason, result.stats),
-                started_at=started_at,
-                errors=result.errors,
-                finish_reason=result.finish_reason,
-                every=outlet.every,
-                cap=cap,
-            )
-            save_outlet_state(session, result.outlet, **health.__dict__)
+        update_health(session, outlets, results, started_at, cap)
+
+
+def update_health(
+    session: Session, outlets: dict[str, Outlet], results: Iterable[Any], started_at: dt.datetime, cap: dt.timedelta
+) -> dict[str, Health]:
+    """record_health inside the caller's transaction; returns each outlet's new health."""
+    states = outlet_states(session, list(outlets))
+    saved: dict[str, Health] = {}
+    for result in results:
+        outlet = outlets[result.outlet]
+        row = states.get(result.outlet)
+        previous = Health(row.error_streak, row.last_success_at, row.last_failure_at, row.backoff_until, row.last_error_kind) if row else Health()
+        health = next_health(
+            previous,
+            failed=crawl_failed(result.finish_reason, result.stats),
+            started_at=started_at,
+            errors=result.errors,
+            finish_reason=result.finish_reason,
+            every=outlet.every,
+            cap=cap,
+        )
+        save_outlet_state(session, result.outlet, **health.__dict__)
+        saved[result.outlet] = health
+    return saved
 
 
 def due_outlets(db: Database, outlets: list[Outlet], now: dt.datetime) -> tuple[list[Outlet], list[tuple[Outlet, dt.datetime, int]]]:
     """Outlets that may be crawled now, and those backing off (with the time and the failure streak)."""
     with db.reading() as session:
-        states = outlet_states(session)
+        states = outlet_states(session, [o.name for o in outlets])
     due, waiting = [], []
     for outlet in outlets:
         state = states.get(outlet.name)

@@ -22,7 +22,9 @@ def cycle_summary(report: CycleReport) -> str:
                 f"not modified {outlet.count('newswatch/not_modified'):>3}  [{outlet.finish_reason}; {errors}]"
             )
         if report.crawl.worker_error:
-            lines.append(f"  crawl worker: {report.crawl.worker_error}")
+            lines.append(f"  crawl engine: {report.crawl.worker_error}")
+        for lease in report.crawl.busy:
+            lines.append(f"  {lease.outlet:<16} skipped: being crawled by another process (pid {lease.pid} on {lease.host})")
     for outlet, until, streak in report.skipped:
         lines.append(
             f"  {outlet.name:<16} skipped: backing off until {until:%Y-%m-%d %H:%M:%S} UTC after {streak} failed crawl(s)"

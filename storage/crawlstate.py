@@ -120,8 +120,12 @@ def outlet_state(session: Session, outlet: str) -> OutletState | None:
     return session.get(OutletState, outlet)
 
 
-def outlet_states(session: Session) -> dict[str, OutletState]:
-    return {row.outlet: row for row in session.scalars(select(OutletState))}
+def outlet_states(session: Session, names: list[str] | None = None) -> dict[str, OutletState]:
+    """Every outlet's state, or only these outlets' (one cheap read per poll in the daemon)."""
+    query = select(OutletState)
+    if names is not None:
+        query = query.where(OutletState.outlet.in_(names))
+    return {row.outlet: row for row in session.scalars(query)}
 
 
 def save_outlet_state(

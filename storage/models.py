@@ -293,3 +293,16 @@ class AlertDecision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     __table_args__ = (UniqueConstraint("watch_id", "article_id", "reason", name="uq_alert_decisions_watch_article_reason"),)
+
+
+class OutletLease(Base):
+    """Who is crawling an outlet right now; a lease past `expires_at` belongs to a holder that died."""
+
+    __tablename__ = "outlet_leases"
+
+    outlet: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

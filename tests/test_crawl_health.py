@@ -208,16 +208,17 @@ def test_daemon_skips_a_backing_off_outlet_and_moves_its_next_run(tmp_path: Path
             db.migrate()
             daemon = Daemon(config, db)
             scheduler = build_scheduler(daemon)
-            daemon.crawl_outlet("borderland")
+            daemon.crawl_outlet("borderland").result(120)
             state = _state(database_url, "borderland")
             assert state.error_streak == 1
             assert scheduler.get_job("outlet:borderland").next_run_time == state.backoff_until
 
             site.clear_log()
-            daemon.crawl_outlet("borderland")  # run early (e.g. a misfire): skipped, no request
+            assert daemon.crawl_outlet("borderland").result(120) is None  # run early (e.g. a misfire): skipped, no request
             assert answered(site) == [] and site.requests == []
             assert _state(database_url, "borderland").error_streak == 1
         finally:
+            daemon.close()
             db.close()
 
 

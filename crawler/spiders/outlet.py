@@ -48,8 +48,11 @@ def _now() -> dt.datetime:
 class OutletSpider(scrapy.Spider):
     name = "outlet"
 
-    def __init__(self, outlet: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(self, outlet: dict[str, Any], cycle_id: str = "", **kwargs: Any) -> None:
         super().__init__(name=f"outlet:{outlet['name']}", **kwargs)
+        self.cycle_id = cycle_id
+        self.run_recorded = False  # set once CrawlRecorder has written this crawl's crawl_runs row
+        self.abandoned = False  # set by the engine when it reported this crawl as cancelled before it closed
         self.outlet = Outlet.model_validate(outlet)
         self.links = LinkFilter(self.outlet.allow, self.outlet.deny)
         self.errors: list[dict[str, str]] = []
