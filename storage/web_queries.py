@@ -1,0 +1,175 @@
+"""Reads for the web view as plain data: latest alerts and stories per watch, a story's timeline, alert pages, outlets per day.
+
+Every list is bounded (LIMIT, keyset pages by id) and walks an index, so a page costs the same on
+an archive of 100,000 articles as on a small one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from newswatch.secrets import MASKER
+from storage.models import Alert, Article, Delivery, StoryArticle, WatchStory
+from storage.story_report import story_watches
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    channel: str
+    status: str
+    attempts: int
+    sent_at: dt.datetime | None
+    last_error: str | None  # masked
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    key: str
+    watch_id: str
+    watch_name: str
+    kind: str
+    created_at: dt.datetime
+    terms: list[str]
+    article_id: int | None
+    title: str
+    outlet: str | None
+    url: str | None
+    published: dt.datetime | None
+    story_id: int | None
+    announced: list[str]
+    items: int
+    deliveries: list[ChannelState] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    id: int
+    title: str
+    articles: int
+    outlets: list[str]
+    first_article: int
+    latest: dt.datetime | None
+
+
+def alert_rows(session: Session, watch_id: str | None = None, limit: int = 50, before: int | None = None,
+               kinds: tuple[str, ...] = (), channel: str | None = None, status: str | None = None) -> list[AlertRow]:
+    """Alerts newest first (keyset: ids below `before`), each with its article and its delivery state per channel."""
+    query = select(Alert, Article).outerjoin(Article, Article.id == Alert.article_id).order_by(Alert.id.desc()).limit(limit)
+    if watch_id is not None:
+        query = query.where(Alert.watch_id == watch_id)
+    if before is not None:
+        query = query.where(Alert.id < before)
+    if kinds:
+        query = query.where(Alert.kind.in_(kinds))
+    if channel or status:
+        wanted = select(Delivery.alert_id)
+        if channel:
+            wanted = wanted.where(Delivery.channel == channel)
+        if status:
+            wanted = wanted.where(Delivery.status == status)
+        query = query.where(Alert.id.in_(wanted))
+    rows = session.execute(query).all()
+    deliveries: dict[int, list[ChannelState]] = {}
+    ids = [alert.id for alert, _ in rows]
+    if ids:
+        for d in session.scalars(select(Delivery).where(Delivery.alert_id.in_(ids)).order_by(Delivery.channel)):
+            deliveries.setdefault(d.alert_id, []).append(
+                ChannelState(d.channel, d.status, d.attempts, d.sent_at, MASKER.mask(d.last_error) if d.last_error else None))
+    return [
+        AlertRow(
+            id=alert.id, key=alert.key, watch_id=alert.watch_id, watch_name=alert.watch_name, kind=alert.kind, created_at=alert.created_at,
+            terms=list(alert.terms or []), article_id=alert.article_id,
+            title=(article.title or article.canonical_url) if article else f"digest of {len(alert.items or [])} alert(s)",
+            outlet=article.outlet if article else None, url=article.canonical_url if article else None,
+            published=article.published if article else None, story_id=alert.story_id,
+            announced=list(alert.outlets or []), items=len(alert.items or []), deliveries=deliveries.get(alert.id, []),
+        )
+        for alert, article in rows
+    ]
+
+
+def story_summaries(session: Session, story_ids: list[int]) -> dict[int, StorySummary]:
+    """Title (of its first article), size, outlets and latest arrival of each story."""
+    found: dict[int, list] = {}
+    for start in range(0, len(story_ids), 500):
+        chunk = story_ids[start : start + 500]
+        for row in session.execute(
+            select(StoryArticle.story_id, StoryArticle.joined_at, Article.id, Article.title, Article.canonical_url, Article.outlet)
+            .join(Article, Article.id == StoryArticle.article_id).where(StoryArticle.story_id.in_(chunk))
+            .order_by(StoryArticle.joined_at, Article.id)
+        ):
+            found.setdefault(row.story_id, []).append(row)
+    summaries = {}
+    for story_id, rows in found.items():
+        outlets = list(dict.fromkeys(r.outlet for r in rows))
+        summaries[story_id] = StorySummary(story_id, rows[0].title or rows[0].canonical_url, len(rows), outlets, rows[0].id,
+                                           max(r.joined_at for r in rows))
+    return summaries
+
+
+def latest_stories(session: Session, watch_id: str, limit: int = 5) -> list[StorySummary]:
+    """The newest stories a watch matched (the primary key (watch, story) is the index)."""
+    ids = list(session.scalars(select(WatchStory.story_id).where(WatchStory.watch_id == watch_id)
+                               .order_by(WatchStory.story_id.desc()).limit(limit)))
+    summaries = story_summaries(session, ids)
+    return [summaries[i] for i in ids if i in summaries]
+
+
+def watch_ids_with_alerts(session: Session) -> list[str]:
+    return sorted(session.scalars(select(WatchStory.watch_id).distinct()))
+
+
+def story_timeline(session: Session, story_id: int) -> dict | None:
+    """A story's articles in the order they appeared (published, else first seen), and what each watch sent about it."""
+    rows = session.execute(
+        select(StoryArticle.joined_at, StoryArticle.similarity, Article.id, Article.outlet, Article.title, Article.canonical_url,
+               Article.published, Article.first_seen, Article.language, Article.revision_count, Article.removed_at)
+        .join(Article, Article.id == StoryArticle.article_id).where(StoryArticle.story_id == story_id)
+    ).all()
+    if not rows:
+        return None
+    articles = sorted(({
+        "id": r.id, "outlet": r.outlet, "title": r.title or r.canonical_url, "url": r.canonical_url, "published": r.published,
+        "first_seen": r.first_seen, "joined": r.joined_at, "similarity": r.similarity, "language": r.language,
+        "revisions": r.revision_count, "removed": r.removed_at, "when": r.published or r.first_seen,
+    } for r in rows), key=lambda a: (a["when"], a["id"]))
+    return {"id": story_id, "title": articles[0]["title"], "articles": articles,
+            "outlets": list(dict.fromkeys(a["outlet"] for a in articles)),
+            "watches": story_watches(session, [story_id]).get(story_id, [])}
+
+
+def latest_articles(session: Session, limit: int = 20, before: int | None = None, outlets: tuple[str, ...] = (),
+                    languages: tuple[str, ...] = ()) -> list[dict]:
+    """The newest archived articles (keyset: ids below `before`), for browsing without a query."""
+    query = (select(Article.id, Article.outlet, Article.title, Article.canonical_url, Article.published, Article.first_seen,
+                    Article.language, StoryArticle.story_id)
+             .outerjoin(StoryArticle, StoryArticle.article_id == Article.id).order_by(Article.id.desc()).limit(limit))
+    if before is not None:
+        query = query.where(Article.id < before)
+    if outlets:
+        query = query.where(Article.outlet.in_(outlets))
+    if languages:
+        query = query.where(Article.language.in_(languages))
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def new_articles_per_day(session: Session, since: dt.datetime) -> dict[str, dict[str, int]]:
+    """Per outlet, articles first seen on each UTC day since `since` (`YYYY-MM-DD` → count)."""
+    if session.get_bind().dialect.name == "sqlite":
+        day = func.substr(Article.first_seen, 1, 10)
+    else:
+        day = func.to_char(Article.first_seen, "YYYY-MM-DD")
+    counts: dict[str, dict[str, int]] = {}
+    for outlet, when, count in session.execute(
+        select(Article.outlet, day, func.count()).where(Article.first_seen >= since).group_by(Article.outlet, day)
+    ):
+        counts.setdefault(outlet, {})[str(when)] = count
+    return counts
+
+
+def channel_names(session: Session) -> list[str]:
+    return sorted(session.scalars(select(Delivery.channel).distinct()))
