@@ -233,6 +233,10 @@ def test_a_foreign_host_or_origin_is_refused_without_a_token(archive) -> None:
     assert get(archive["base"] + "/", {"Host": "localhost:8040"}).status == 200
     foreign = get(archive["base"] + "/rules/test", {**FORM, "Origin": "http://attacker.example"}, b"target=1")
     assert foreign.status == 403
+    cross_site = get(archive["base"] + "/rules/test", {**FORM, "Origin": "null", "Sec-Fetch-Site": "cross-site"}, b"target=1")
+    assert cross_site.status == 403
+    own_form = get(archive["base"] + "/rules/test", {**FORM, "Origin": "null", "Sec-Fetch-Site": "same-origin"}, b"target=1")
+    assert own_form.status == 200
 
 
 @pytest.mark.parametrize("path", ["/feeds/all.atom", "/feeds/watch/ponomarev.atom", "/feeds/watch/belgorod-raid.atom"])

@@ -58,9 +58,16 @@ def host_allowed(host_header: str | None, token: str | None) -> bool:
     return is_loopback(hostname)
 
 
-def same_origin(origin: str | None, host_header: str | None) -> bool:
-    """A POST from a page of another site (its `Origin` names another host) is refused; no Origin header is fine."""
-    if not origin:
+def same_origin(origin: str | None, host_header: str | None, fetch_site: str | None = None) -> bool:
+    """Whether a POST comes from this site's own pages: a browser's `Sec-Fetch-Site` says so, else its `Origin`.
+
+    With `Referrer-Policy: no-referrer` a browser sends `Origin: null` for the view's own forms, so
+    `Sec-Fetch-Site` decides where it is sent; a client that sends neither (curl) is not a browser
+    another site could drive.
+    """
+    if fetch_site:
+        return fetch_site in ("same-origin", "none")
+    if not origin or origin == "null":
         return True
     return urlsplit(origin).netloc.lower() == (host_header or "").lower()
 

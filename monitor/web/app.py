@@ -113,7 +113,8 @@ class WebView:
                 continue
             if request.method not in route.methods:
                 return self.error(405, "Method not allowed: this view only reads.")
-            if request.method == "POST" and not access.same_origin(request.headers.get("origin"), request.host):
+            if request.method == "POST" and not access.same_origin(request.headers.get("origin"), request.host,
+                                                                       request.headers.get("sec-fetch-site")):
                 return self.error(403, "A form from another site cannot be sent here.")
             if route.kind != PUBLIC and not self.authorised(request, route.kind == FEED):
                 return self.unauthorised(request, route.kind == FEED)
