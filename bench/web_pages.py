@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/web_pages.py [--articles 100000] [--repeat 20] [--keep DIR]
 
-The articles come from bench/archive_search.py's generator (no corpus needed). They are put in
+The articles come from bench/archive_search.py's generator (no corpus needed), found over the
+last year in the order of their ids (the newest a minute ago), as a crawl archives them. They are put in
 stories of one to four articles; one story in five is matched by one of five watches, which
 alerted on it to two channels (sent), so the archive holds about 20,000 alerts and 40,000
 deliveries. The view is served exactly as `newswatch web` serves it (HttpEndpoint + WebView on
@@ -39,6 +40,16 @@ from storage.models import Alert, Delivery, OutletState, Story, StoryArticle, Wa
 WATCHES = {"governor": "губернатор", "president": "президент", "bridge": "bridge", "belgorod": "Белгород", "border": "граница"}
 CHANNELS = ("chat", "desk")
 SEARCHES = ["президент", "граница", '"губернатор заявил"', "bridge", "Белгород -погода"]
+
+
+def arrival_order(rows: list[dict]) -> list[dict]:
+    """As in a real archive: ids follow the time articles were found, the newest found a minute ago."""
+    rows.sort(key=lambda row: row["first_seen"])
+    shift = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1) - rows[-1]["first_seen"]
+    for row in rows:
+        for key in ("first_seen", "fetched_at", "published"):
+            row[key] += shift
+    return rows
 
 
 def write_config(directory: Path) -> Path:
@@ -110,7 +121,7 @@ def main() -> int:
     config = load_config(write_config(directory))
     db = Database(config.database_url)
     began = time.perf_counter()
-    rows = generate(args.articles)
+    rows = arrival_order(generate(args.articles))
     load(db, rows)
     story_count, alert_count = add_stories_and_alerts(db, rows)
     with db.engine.connect() as connection:
@@ -127,7 +138,7 @@ def main() -> int:
         "dashboard": lambda: "/",
         "story": lambda: f"/stories/{rng.randint(1, story_count)}",
         "search": lambda: "/search?" + urlencode({"q": rng.choice(SEARCHES)}),
-        "search + filters": lambda: "/search?" + urlencode({"q": rng.choice(SEARCHES), "outlet": rng.choice(OUTLETS), "since": "2023-06-01"}),
+        "search + filters": lambda: "/search?" + urlencode({"q": rng.choice(SEARCHES), "outlet": rng.choice(OUTLETS), "since": "30d"}),
         "latest articles": lambda: "/search",
         "article": lambda: f"/articles/{rng.randint(1, len(rows))}",
         "alerts": lambda: "/alerts",

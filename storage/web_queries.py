@@ -58,7 +58,7 @@ class StorySummary:
 def alert_rows(session: Session, watch_id: str | None = None, limit: int = 50, before: int | None = None,
                kinds: tuple[str, ...] = (), channel: str | None = None, status: str | None = None) -> list[AlertRow]:
     """Alerts newest first (keyset: ids below `before`), each with its article and its delivery state per channel."""
-    query = select(Alert, Article).outerjoin(Article, Article.id == Alert.article_id).order_by(Alert.id.desc()).limit(limit)
+    query = select(Alert.id).order_by(Alert.id.desc()).limit(limit)  # the page of ids first: articles are read for it only
     if watch_id is not None:
         query = query.where(Alert.watch_id == watch_id)
     if before is not None:
@@ -72,6 +72,9 @@ def alert_rows(session: Session, watch_id: str | None = None, limit: int = 50, b
         if status:
             wanted = wanted.where(Delivery.status == status)
         query = query.where(Alert.id.in_(wanted))
+    page = list(session.scalars(query))
+    query = (select(Alert, Article).outerjoin(Article, Article.id == Alert.article_id)
+             .where(Alert.id.in_(page or [0])).order_by(Alert.id.desc()))
     rows = session.execute(query).all()
     deliveries: dict[int, list[ChannelState]] = {}
     ids = [alert.id for alert, _ in rows]
@@ -157,6 +160,34 @@ def latest_articles(session: Session, limit: int = 20, before: int | None = None
     return [dict(row._mapping) for row in session.execute(query)]
 
 
+def first_id_since(session: Session, since: dt.datetime) -> int:
+    """The first article id first seen at or after `since`, found by bisecting the primary key (about 17 lookups).
+
+    An article's id and its first_seen are both given when it is archived, so ids grow with
+    first_seen and a recent window is one range of ids: counting it reads those rows only,
+    where a filter on first_seen alone (not indexed) would read the whole table.
+    """
+    low, high = session.execute(select(func.min(Article.id), func.max(Article.id))).one()
+    if high is None:
+        return 1
+    high += 1
+    while low < high:
+        middle = (low + high) // 2
+        row = session.execute(select(Article.id, Article.first_seen).where(Article.id >= middle).order_by(Article.id).limit(1)).first()
+        if row is None or row.first_seen >= since:
+            high = middle
+        else:
+            low = row.id + 1
+    return low
+
+
+def new_articles_since(session: Session, since: dt.datetime) -> dict[str, int]:
+    """Articles first seen since `since`, counted by outlet (over the id range of `first_id_since`)."""
+    rows = session.execute(select(Article.outlet, func.count())
+                           .where(Article.id >= first_id_since(session, since), Article.first_seen >= since).group_by(Article.outlet))
+    return {outlet: count for outlet, count in rows}
+
+
 def new_articles_per_day(session: Session, since: dt.datetime) -> dict[str, dict[str, int]]:
     """Per outlet, articles first seen on each UTC day since `since` (`YYYY-MM-DD` → count)."""
     if session.get_bind().dialect.name == "sqlite":
@@ -165,7 +196,8 @@ def new_articles_per_day(session: Session, since: dt.datetime) -> dict[str, dict
         day = func.to_char(Article.first_seen, "YYYY-MM-DD")
     counts: dict[str, dict[str, int]] = {}
     for outlet, when, count in session.execute(
-        select(Article.outlet, day, func.count()).where(Article.first_seen >= since).group_by(Article.outlet, day)
+        select(Article.outlet, day, func.count()).where(Article.id >= first_id_since(session, since), Article.first_seen >= since)
+        .group_by(Article.outlet, day)
     ):
         counts.setdefault(outlet, {})[str(when)] = count
     return counts

@@ -22,8 +22,8 @@ from storage.models import Article
 from storage.search import Filters, search as search_archive
 from storage.watch_matches import articles_matched_by
 from storage.web_queries import (
-    alert_rows, channel_names, latest_articles, latest_stories, new_articles_per_day, story_summaries, story_timeline,
-    watch_ids_with_alerts,
+    alert_rows, channel_names, latest_articles, latest_stories, new_articles_per_day, new_articles_since, story_summaries,
+    story_timeline, watch_ids_with_alerts,
 )
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def dashboard(view: WebView, request: Request) -> Response:
             watch["stories"] = latest_stories(session, watch["id"], DASHBOARD_ITEMS)
             watch["alerts"] = alert_rows(session, watch["id"], DASHBOARD_ITEMS, kinds=("story", "followup"))
         channels = channel_summaries(session)
-    outlets = outlet_rows(view.db, view.config.settings.outlets, moment)
+    outlets = outlet_rows(view.db, view.config.settings.outlets, moment, new_articles_since)
     for row in outlets:
         row["health"] = _health(row)
     return view.render("dashboard.html", {"watches": watches, "outlets": outlets, "channels": channels,
@@ -223,7 +223,7 @@ def alerts(view: WebView, request: Request) -> Response:
 
 def outlets(view: WebView, request: Request) -> Response:
     moment = now()
-    rows = outlet_rows(view.db, view.config.settings.outlets, moment)
+    rows = outlet_rows(view.db, view.config.settings.outlets, moment, new_articles_since)
     with view.db.reading() as session:
         per_day = new_articles_per_day(session, (moment - dt.timedelta(days=OUTLET_DAYS - 1)).replace(hour=0, minute=0, second=0,
                                                                                                         microsecond=0))
