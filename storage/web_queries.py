@@ -164,8 +164,10 @@ def first_id_since(session: Session, since: dt.datetime) -> int:
     """The first article id first seen at or after `since`, found by bisecting the primary key (about 17 lookups).
 
     An article's id and its first_seen are both given when it is archived, so ids grow with
-    first_seen and a recent window is one range of ids: counting it reads those rows only,
-    where a filter on first_seen alone (not indexed) would read the whole table.
+    first_seen and a recent window is one range of ids: counting it reads the outlet index
+    only, where a filter on first_seen (not indexed) would read the whole table. (Articles
+    imported into a non-empty archive get new ids with their old first_seen; they count as
+    arriving in the window of the articles around them.)
     """
     low, high = session.execute(select(func.min(Article.id), func.max(Article.id))).one()
     if high is None:
@@ -181,25 +183,26 @@ def first_id_since(session: Session, since: dt.datetime) -> int:
     return low
 
 
+def _count_by_outlet(session: Session, first: int, stop: int | None = None) -> dict[str, int]:
+    """Articles with ids in [first, stop), by outlet: read from the outlet index alone (outlet, id), never the rows."""
+    query = select(Article.outlet, func.count()).where(Article.id >= first).group_by(Article.outlet)
+    if stop is not None:
+        query = query.where(Article.id < stop)
+    return dict(session.execute(query).all())
+
+
 def new_articles_since(session: Session, since: dt.datetime) -> dict[str, int]:
-    """Articles first seen since `since`, counted by outlet (over the id range of `first_id_since`)."""
-    rows = session.execute(select(Article.outlet, func.count())
-                           .where(Article.id >= first_id_since(session, since), Article.first_seen >= since).group_by(Article.outlet))
-    return {outlet: count for outlet, count in rows}
+    """Articles first seen since `since`, by outlet: those from `first_id_since` on."""
+    return _count_by_outlet(session, first_id_since(session, since))
 
 
-def new_articles_per_day(session: Session, since: dt.datetime) -> dict[str, dict[str, int]]:
-    """Per outlet, articles first seen on each UTC day since `since` (`YYYY-MM-DD` → count)."""
-    if session.get_bind().dialect.name == "sqlite":
-        day = func.substr(Article.first_seen, 1, 10)
-    else:
-        day = func.to_char(Article.first_seen, "YYYY-MM-DD")
+def new_articles_per_day(session: Session, days: list[dt.datetime]) -> dict[str, dict[str, int]]:
+    """Per outlet, articles first seen on each of these UTC days (midnights, oldest first) up to now: `YYYY-MM-DD` → count."""
+    bounds = [first_id_since(session, day) for day in days] + [None]
     counts: dict[str, dict[str, int]] = {}
-    for outlet, when, count in session.execute(
-        select(Article.outlet, day, func.count()).where(Article.id >= first_id_since(session, since), Article.first_seen >= since)
-        .group_by(Article.outlet, day)
-    ):
-        counts.setdefault(outlet, {})[str(when)] = count
+    for day, first, stop in zip(days, bounds, bounds[1:]):
+        for outlet, count in _count_by_outlet(session, first, stop).items():
+            counts.setdefault(outlet, {})[day.strftime("%Y-%m-%d")] = count
     return counts
 
 

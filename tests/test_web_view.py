@@ -297,3 +297,19 @@ def test_daemon_endpoint_serves_the_view_beside_healthz(archive, tmp_path) -> No
 
 def test_config_file_path_is_not_served(archive) -> None:
     assert Path(archive["crawled"].config).name not in get(archive["base"] + "/").text
+
+
+def test_every_page_and_feed_on_sqlite_and_postgresql(tmp_path, database_url) -> None:
+    """The view's own queries (keyset pages, id bisection, per-day counts) on both databases."""
+    with crawled_archive(tmp_path, database_url=database_url) as crawled, served(crawled.config) as base:
+        dashboard = get(base + "/").text
+        story = re.search(r'href="/stories/(\d+)"', dashboard).group(1)
+        article = re.search(r'href="/articles/(\d+)"', dashboard).group(1)
+        for path in ("/", f"/stories/{story}", f"/articles/{article}", "/search?q=Ponomarev", "/search", "/alerts",
+                     "/alerts?status=sent&channel=chat", "/outlets", "/feeds/all.atom", "/feeds/watch/ponomarev.atom"):
+            assert get(base + path).status == 200, path
+        outlets = get(base + "/outlets").text
+        counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td></tr>', outlets)]
+        assert sum(counts) == 13
+        assert len(re.findall(r'<a class="title"', get(base + "/search?q=Ponomarev").text)) >= 4
+        assert page_text(get(base + "/alerts?status=sent&channel=chat").text).count("1 attempt(s), sent") == 10

@@ -28,12 +28,12 @@ class Crawled:
 
 
 @contextlib.contextmanager
-def crawled_archive(directory: Path, settings: dict | None = None) -> Iterator[Crawled]:
+def crawled_archive(directory: Path, settings: dict | None = None, database_url: str | None = None) -> Iterator[Crawled]:
     """The three demo outlets crawled once into a SQLite file, matched, alerted and delivered to a webhook."""
     sites = {name: SiteServer(DEMO_SITE / name).start() for name in ("chronicle", "ledger", "wire")}
     webhook = WebhookReceiver().start()
     try:
-        config = write_config(directory, f"sqlite:///{directory / 'archive.db'}", sites,
+        config = write_config(directory, database_url or f"sqlite:///{directory / 'archive.db'}", sites,
                               {"chat": f"json://{webhook.netloc}/hook?token=s3cretHookToken"}, settings=settings)
         assert main(["--config", str(config), "crawl", "--once"]) == 0
         yield Crawled(config, sites, webhook)

@@ -224,10 +224,11 @@ def alerts(view: WebView, request: Request) -> Response:
 def outlets(view: WebView, request: Request) -> Response:
     moment = now()
     rows = outlet_rows(view.db, view.config.settings.outlets, moment, new_articles_since)
+    today = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    midnights = [today - dt.timedelta(days=n) for n in range(OUTLET_DAYS - 1, -1, -1)]
+    days = [d.strftime("%Y-%m-%d") for d in midnights]
     with view.db.reading() as session:
-        per_day = new_articles_per_day(session, (moment - dt.timedelta(days=OUTLET_DAYS - 1)).replace(hour=0, minute=0, second=0,
-                                                                                                        microsecond=0))
-    days = [(moment - dt.timedelta(days=n)).strftime("%Y-%m-%d") for n in range(OUTLET_DAYS - 1, -1, -1)]
+        per_day = new_articles_per_day(session, midnights)
     for row in rows:
         row["health"] = _health(row)
         row["days"] = [per_day.get(row["outlet"], {}).get(d, 0) for d in days]
