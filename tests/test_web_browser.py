@@ -1,8 +1,9 @@
 """The web view in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium).
 
 One browser for the module: open the dashboard, follow a story, run a search and the rule tester,
-and save screenshots to docs/screenshots/. Under CI=true a missing Chromium fails the tests;
-elsewhere they are skipped with the reason.
+and save screenshots: to a temporary folder, or to $NEWSWATCH_SCREENSHOTS
+(`NEWSWATCH_SCREENSHOTS=docs/screenshots` renews the docs' pictures). Under CI=true a missing
+Chromium fails the tests; elsewhere they are skipped with the reason.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from tests.webview import crawled_archive, served
 
 CHROMIUM = Path(os.environ.get("NEWSWATCH_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("NEWSWATCH_CHROMEDRIVER", "/usr/bin/chromedriver"))
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 DESKTOP, PHONE = (1280, 900), (390, 844)
 
 
@@ -58,8 +58,9 @@ def browser(tmp_path_factory):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     directory = tmp_path_factory.mktemp("web-browser")
+    shots = Path(os.environ.get("NEWSWATCH_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     with crawled_archive(directory) as crawled, served(crawled.config) as base:
-        yield {"base": base, "crawled": crawled}
+        yield {"base": base, "crawled": crawled, "shots": shots}
 
 
 def wait_for(driver, css: str, timeout: float = 20):
@@ -70,13 +71,13 @@ def wait_for(driver, css: str, timeout: float = 20):
     return WebDriverWait(driver, timeout).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
 
 
-def shoot(driver, name: str, size: tuple[int, int] = DESKTOP) -> Path:
+def shoot(driver, site: dict, name: str, size: tuple[int, int] = DESKTOP) -> Path:
     """A screenshot of the whole page at this width (the window grows to the page's height)."""
     driver.set_window_size(size[0], size[1])
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(size[0], min(max(height, size[1]), 4000))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    site["shots"].mkdir(parents=True, exist_ok=True)
+    path = site["shots"] / f"{name}.png"
     assert driver.save_screenshot(str(path))
     driver.set_window_size(*DESKTOP)
     return path
@@ -91,8 +92,8 @@ def test_dashboard_then_a_story(browser, site) -> None:
     assert any(h.startswith("Ilya Ponomarev") for h in headings) and any(h.startswith("Belgorod raid") for h in headings)
     stylesheet = browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor")
     assert stylesheet == "rgb(20, 32, 46)"  # the stylesheet loaded under the Content-Security-Policy
-    assert shoot(browser, "dashboard").stat().st_size > 10_000
-    shoot(browser, "dashboard-phone", PHONE)
+    assert shoot(browser, site, "dashboard").stat().st_size > 10_000
+    shoot(browser, site, "dashboard-phone", PHONE)
     wide = browser.execute_script("return document.documentElement.scrollWidth")
     assert wide <= DESKTOP[0]
     story = next(link for link in browser.find_elements(By.CSS_SELECTOR, "section.watch a[href^='/stories/']")
@@ -103,11 +104,11 @@ def test_dashboard_then_a_story(browser, site) -> None:
     timeline = browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")
     assert len(timeline) == 2 and {li.find_element(By.CSS_SELECTOR, ".outlet").text for li in timeline} == {"chronicle", "wire"}
     assert "followup alert" in browser.find_element(By.TAG_NAME, "main").text
-    shoot(browser, "story")
+    shoot(browser, site, "story")
     timeline[0].find_element(By.CSS_SELECTOR, "a[href^='/articles/']").click()
     wait_for(browser, "ul.explain")
     assert "MATCH ponomarev" in browser.find_element(By.CSS_SELECTOR, "ul.explain").text
-    shoot(browser, "article")
+    shoot(browser, site, "article")
 
 
 def test_search_with_a_filter(browser, site) -> None:
@@ -124,8 +125,8 @@ def test_search_with_a_filter(browser, site) -> None:
     assert "q=Ponomarev" in browser.current_url and "outlet=wire" in browser.current_url
     assert results and all("wire" in r.find_element(By.CSS_SELECTOR, ".muted").text for r in results)
     assert browser.find_elements(By.CSS_SELECTOR, "ol.results mark")
-    shoot(browser, "search")
-    shoot(browser, "search-phone", PHONE)
+    shoot(browser, site, "search")
+    shoot(browser, site, "search-phone", PHONE)
 
 
 def test_rule_tester_with_an_article_url(browser, site) -> None:
@@ -142,7 +143,7 @@ def test_rule_tester_with_an_article_url(browser, site) -> None:
     wait_for(browser, "ul.explain")
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "2 watch(es) match" in main and "Outlet: wire" in main and "MATCH ponomarev" in main
-    shoot(browser, "rule-tester")
+    shoot(browser, site, "rule-tester")
 
 
 def test_alerts_and_outlets_pages(browser, site) -> None:
@@ -150,7 +151,7 @@ def test_alerts_and_outlets_pages(browser, site) -> None:
 
     browser.get(site["base"] + "/alerts")
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.alerts .s-sent")) == 10
-    shoot(browser, "alerts")
+    shoot(browser, site, "alerts")
     browser.get(site["base"] + "/outlets")
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.outlets .h-ok")) == 3
-    shoot(browser, "outlets")
+    shoot(browser, site, "outlets")
