@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from newswatch.secrets import MASKER
@@ -205,15 +205,22 @@ def new_articles_since(session: Session, since: dt.datetime) -> dict[str, int]:
 
 
 def new_articles_per_day(session: Session, days: list[dt.datetime]) -> dict[str, dict[str, int]]:
-    """Per outlet, articles first seen on each of these UTC days (midnights, oldest first) up to now: `YYYY-MM-DD` → count."""
-    bounds: list[int | None] = []
+    """Per outlet, articles first seen on each of these UTC days (midnights, oldest first) up to now: `YYYY-MM-DD` → count.
+
+    One pass over the id range of the first day: each day is the id range up to the next day's first id.
+    """
+    bounds: list[int] = []
     for day in days:
         bounds.append(first_id_since(session, day, bounds[-1] if bounds else None))
-    bounds.append(None)
+    if not bounds:
+        return {}
+    which = (case(*((Article.id < bound, index) for index, bound in enumerate(bounds[1:])), else_=len(bounds) - 1)
+             if len(bounds) > 1 else literal(0))
     counts: dict[str, dict[str, int]] = {}
-    for day, first, stop in zip(days, bounds, bounds[1:]):
-        for outlet, count in _count_by_outlet(session, first, stop).items():
-            counts.setdefault(outlet, {})[day.strftime("%Y-%m-%d")] = count
+    for outlet, index, count in session.execute(
+        select(Article.outlet, which, func.count()).where(Article.id >= bounds[0]).group_by(Article.outlet, which)
+    ):
+        counts.setdefault(outlet, {})[days[index].strftime("%Y-%m-%d")] = count
     return counts
 
 

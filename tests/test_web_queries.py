@@ -51,6 +51,7 @@ def test_counts_per_outlet_and_per_day(tmp_path) -> None:
             days = [START + dt.timedelta(days=n) for n in range(3)]
             per_day = new_articles_per_day(session, days)
             assert per_day == {f"o{k}": {f"2026-01-0{d + 1}": 4 for d in range(3)} for k in range(3)}
+            assert new_articles_per_day(session, days[2:]) == {f"o{k}": {"2026-01-03": 4} for k in range(3)}
             assert first_id_since(session, START + dt.timedelta(days=9)) == len(times) + 1
     finally:
         db.close()
