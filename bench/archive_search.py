@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from newswatch.searchquery import parse_query  # noqa: E402
-from rules.morphology import _analyzer  # noqa: E402
+from rules.morphology import analyzer as _analyzer  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article  # noqa: E402
 from storage.search import Filters, index_size, reindex, search  # noqa: E402

@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_alert_commands(commands)
 
+    web = commands.add_parser("web", help="serve the read-only web view and the Atom feeds of alerts (loopback by default)")
+    web.add_argument("--listen", default="127.0.0.1:8040", metavar="HOST:PORT",
+                     help="address to serve on (default: 127.0.0.1:8040); any non-loopback address needs web.token")
+
     demo = commands.add_parser("demo", help="run a cycle against bundled sample outlets on 127.0.0.1 and show the alerts")
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's config, rules and SQLite archive in DIR")
     return parser
@@ -123,6 +127,10 @@ def _dispatch(args: argparse.Namespace) -> int:
               f"{len(rules.watches)} watch(es) and {len(rules.entities)} entit(y/ies) in {len(rules.files)} rule file(s)")
         return EXIT_OK
 
+    if args.command == "web":
+        from monitor.web.serve import web_command
+
+        return web_command(config, args.listen)
     from storage.db import Database
 
     if args.command == "alerts":

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from crawler.job import CrawlSettings
 from crawler.outlets import Outlet
 from monitor.alert_settings import AlertSettings, Channel, DeliverySettings
-from monitor.ops_settings import HealthSettings, HttpSettings
+from monitor.ops_settings import HealthSettings, HttpSettings, WebSettings
 from monitor.retention import ArchiveSettings
 from newswatch.secrets import MASKER, export_secrets
 from newswatch.yamlsource import ConfigError, Problem, load_yaml, validate
@@ -38,6 +38,7 @@ class Settings(BaseModel):
     archive: ArchiveSettings = ArchiveSettings()
     http: HttpSettings = HttpSettings()
     health: HealthSettings = HealthSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("database")
     @classmethod
@@ -125,6 +126,8 @@ def load_config(path: Path) -> Config:
     for channel in settings.channels.values():
         MASKER.add_url(channel.url)
     MASKER.add_url(settings.database)
+    if settings.web.token:
+        MASKER.add(settings.web.token)
     export_secrets()  # crawl workers mask ${VAR} values in outlet URLs too
     return Config(path=path.resolve(), settings=settings)
 

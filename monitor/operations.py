@@ -82,9 +82,13 @@ class Operations:
             endpoint = HttpEndpoint(address)
             for path, route in self.routes().items():
                 endpoint.add_route(path, route)
+            from monitor.web.serve import mount_web_view
+
+            web = mount_web_view(endpoint, self.config, self.db)
             try:
                 self.endpoint = endpoint.start()
-                log.info("HTTP endpoint on http://%s:%d (/healthz, /readyz, /metrics)", address[0], endpoint.port)
+                log.info("HTTP endpoint on http://%s:%d (/healthz, /readyz, /metrics%s)", address[0], endpoint.port,
+                         ", the web view and its feeds" if web else "")
             except OSError as exc:
                 log.error("cannot listen on %s (http.listen): %s; running without the HTTP endpoint", self.config.settings.http.listen, exc)
         self._thread = threading.Thread(target=self._housekeeping, name="housekeeping", daemon=True)

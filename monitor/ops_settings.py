@@ -1,4 +1,4 @@
-"""Config schema for running as a service: the HTTP endpoint (`http`) and source-health alerts (`health`)."""
+"""Config schema for running as a service: the HTTP endpoint (`http`), source-health alerts (`health`) and the web view (`web`)."""
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from newswatch.durations import Duration, parse_duration
 
 DEFAULT_LISTEN = "127.0.0.1:8040"
+MIN_TOKEN_CHARS = 16
 
 
 class HttpSettings(BaseModel):
@@ -47,3 +48,20 @@ class HealthSettings(BaseModel):
     min_articles: int = Field(default=10, ge=3)  # history needed before silence is judged
     history: Duration = parse_duration("14d")  # how far back the usual gap is learned
     check_every: Duration = parse_duration("1m")
+
+
+class WebSettings(BaseModel):
+    """The web view (`newswatch web`, and `run`'s HTTP endpoint): `token` is required off loopback."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: str | None = None  # sent as `Authorization: Bearer`, a login cookie, or `?token=` on feeds
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value) < MIN_TOKEN_CHARS or any(c.isspace() for c in value) or not value.isprintable():
+            raise ValueError(f"web.token must be at least {MIN_TOKEN_CHARS} printable characters without spaces")
+        return value

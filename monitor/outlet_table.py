@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from crawler.outlets import Outlet
 from storage.crawlstate import new_articles_since, outlet_states
@@ -13,11 +16,12 @@ WINDOW_DAYS = 7
 COLUMNS = ("outlet", "last success", "error streak", "backoff until", "new/day (7d)", "last error", "match failures")
 
 
-def outlet_rows(db: Database, outlets: list[Outlet], now: dt.datetime) -> list[dict[str, Any]]:
-    """One plain record per outlet: health from outlet_state, new articles per day over the last week."""
+def outlet_rows(db: Database, outlets: list[Outlet], now: dt.datetime,
+                count_new: Callable[[Session, dt.datetime], dict[str, int]] = new_articles_since) -> list[dict[str, Any]]:
+    """One plain record per outlet: health from outlet_state, new articles per day over the last week (counted by `count_new`)."""
     with db.reading() as session:
         states = outlet_states(session)
-        new = new_articles_since(session, now - dt.timedelta(days=WINDOW_DAYS))
+        new = count_new(session, now - dt.timedelta(days=WINDOW_DAYS))
         failures = match_failures_by_outlet(session)
     rows = []
     for outlet in outlets:

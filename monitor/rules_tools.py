@@ -39,17 +39,17 @@ class TargetError(Exception):
     """The URL, file or article to test could not be read."""
 
 
-def fetch(url: str, config: Config) -> tuple[bytes, str | None]:
+def fetch(url: str, config: Config, policy: TargetPolicy | None = None) -> tuple[bytes, str | None]:
     """GET one page with the crawler's user agent, timeout and size limit, under the target policy.
 
-    The URL given is the user's own, so its origin is trusted; redirects elsewhere are judged like
-    an outlet's links (only http and https; no non-public address outside the configured origins
-    and `allow_private`).
+    By default the URL is the user's own, so its origin is trusted; redirects elsewhere are judged
+    like an outlet's links (only http and https; no non-public address outside the configured
+    origins and `allow_private`). The web view passes `untrusted_url_policy` instead.
     """
     settings = config.settings.crawler
     try:
         fetched = fetch_checked(
-            url, user_url_policy(config, url), user_agent=settings.effective_user_agent,
+            url, policy or user_url_policy(config, url), user_agent=settings.effective_user_agent,
             timeout=settings.timeout.total_seconds(), max_bytes=settings.max_page_bytes,
         )
     except TargetRefused as exc:
@@ -67,6 +67,14 @@ def user_url_policy(config: Config, url: str) -> TargetPolicy:
     """The target policy for a URL the user gave: its origin, every outlet's origins, every allow_private."""
     outlets = config.settings.outlets
     own = [url, *(u for outlet in outlets for u in (*outlet.feeds, *outlet.sitemaps, *outlet.pages))]
+    allow = [*config.settings.crawler.allow_private, *(entry for outlet in outlets for entry in outlet.allow_private)]
+    return TargetPolicy.build(own, allow)
+
+
+def untrusted_url_policy(config: Config) -> TargetPolicy:
+    """The target policy for a URL someone else typed (the web rule tester): only the outlets' origins and allow_private."""
+    outlets = config.settings.outlets
+    own = [u for outlet in outlets for u in (*outlet.feeds, *outlet.sitemaps, *outlet.pages)]
     allow = [*config.settings.crawler.allow_private, *(entry for outlet in outlets for entry in outlet.allow_private)]
     return TargetPolicy.build(own, allow)
 
@@ -92,8 +100,7 @@ class Target:
 def document_for(config: Config, target: str, outlet: str | None = None) -> Target:
     """The document behind a URL, an HTML file or an archived article id, and what it is (with what extraction removed)."""
     if target.startswith(("http://", "https://")):
-        body, content_type = fetch(target, config)
-        return _extracted(config, body, target, content_type, outlet if outlet is not None else outlet_for(config, target), target)
+        return url_target(config, target, outlet)
     path = Path(target)
     if path.is_file():
         return _extracted(config, path.read_bytes(), path.resolve().as_uri(), None, outlet or "", str(path))
@@ -111,6 +118,12 @@ def document_for(config: Config, target: str, outlet: str | None = None) -> Targ
         finally:
             db.close()
     raise TargetError(f"{target}: not an http(s) URL, an existing file or an article id")
+
+
+def url_target(config: Config, url: str, outlet: str | None = None, policy: TargetPolicy | None = None) -> Target:
+    """Fetch a page (under `policy`, see `fetch`) and extract it as the crawl would for its outlet."""
+    body, content_type = fetch(url, config, policy)
+    return _extracted(config, body, url, content_type, outlet if outlet is not None else outlet_for(config, url), url)
 
 
 def _extracted(config: Config, body: bytes, url: str, content_type: str | None, outlet: str, described: str) -> Target:
@@ -157,10 +170,17 @@ def decisions_for(config: Config, matcher: Matcher, target: Target, now: dt.date
     db = Database(config.database_url)
     try:
         with db.reading() as session:
-            article = session.get(Article, target.article_id)
-            return {a.watch_id: archived_decision(session, article, a, now, max_age) for a in alerts}
+            return archived_decisions(session, matcher, session.get(Article, target.article_id), now, max_age)
     finally:
         db.close()
+
+
+def archived_decisions(session, matcher: Matcher, article: Article, now: dt.datetime, max_age: dt.timedelta) -> dict[str, Decision]:
+    """`decisions_for` an archived article, in the caller's (read-only) session."""
+    document = document_of(article)
+    matched, misses = matcher.match_and_misses(document)
+    alerts = new_alerts(document, matched) + near_misses(document, misses)
+    return {a.watch_id: archived_decision(session, article, a, now, max_age) for a in alerts}
 
 
 def explain(matcher: Matcher, document: Document, only: list[str] | None = None, decisions: dict[str, Decision] | None = None) -> str:
@@ -171,18 +191,33 @@ def explain(matcher: Matcher, document: Document, only: list[str] | None = None,
         "Words: " + ", ".join(f"{name} {len(words(document.field(name)))}" for name in FIELD_NAMES),
         "",
     ]
+    for watch in explained(matcher, document, only, decisions):
+        head = f"{'MATCH' if watch['matched'] else 'no'}  {watch['id']}" + (f" ({watch['name']})" if watch["name"] != watch["id"] else "")
+        lines.append(head if watch["matched"] else f"{head}: {watch['reason']}")
+        if watch["decision"]:
+            lines.append(f"    decision: {watch['decision']}")
+        for hit in watch["hits"]:
+            lines.append("    " + hit["described"])
+            lines.append("        " + hit["sentence"])
+    return "\n".join(lines)
+
+
+def explained(matcher: Matcher, document: Document, only: list[str] | None = None,
+              decisions: dict[str, Decision] | None = None) -> list[dict]:
+    """What `explain` prints, as plain data (the web view shows the same): per watch its verdict, decision and hits."""
+    found = []
     for result, ok, reason in matcher.explain(document):
         watch = result.watch
         if only and watch.id not in only:
             continue
-        head = f"{'MATCH' if ok else 'no'}  {watch.id}" + (f" ({watch.name})" if watch.name != watch.id else "")
-        lines.append(head if ok else f"{head}: {reason}")
-        if decisions and watch.id in decisions:
-            lines.append(f"    decision: {decisions[watch.id].describe()}")
-        for hit in result.hits:
-            lines.append("    " + describe_hit(hit))
-            lines.append("        " + sentence_at(document.field(hit.field), hit.start, hit.end))
-    return "\n".join(lines)
+        found.append({
+            "id": watch.id, "name": watch.name, "matched": ok, "reason": reason,
+            "decision": decisions[watch.id].describe() if decisions and watch.id in decisions else None,
+            "hits": [{"term": hit.term, "alias": hit.alias, "spelling": hit.spelling, "found": hit.found, "field": hit.field,
+                      "word": hit.word + 1, "described": describe_hit(hit),
+                      "sentence": sentence_at(document.field(hit.field), hit.start, hit.end)} for hit in result.hits],
+        })
+    return found
 
 
 def describe_hit(hit: Hit) -> str:

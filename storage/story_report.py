@@ -92,3 +92,8 @@ def _digests_of(session: Session, alerts: list[Alert]) -> dict[int, Alert]:
             if item in ids:
                 found[item] = digest
     return found
+
+
+def story_watches(session: Session, story_ids: list[int], only: str | None = None) -> dict[int, list[dict[str, Any]]]:
+    """Per story: each watch that matched it, what it sent (per channel) and what still waits (as `stories` shows)."""
+    return _watches(session, story_ids, only)
