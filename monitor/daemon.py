@@ -154,6 +154,10 @@ class Daemon:
                 self.polls["busy"] += 1
                 log.warning("outlet %s is being crawled by another process (%s); skipped", name, describe_lease(other))
                 return self._skipped(name, done)
+            if self.stopping.is_set():  # the stop began while the lease was taken: no new crawl
+                with self.db.session() as session:
+                    release_lease(session, name, self.holder)
+                return self._skipped(name, done)
             poll = new_poll(outlet, _cycle_id(), self.config.settings.crawler.cycle_timeout)
             with self._in_flight_lock:
                 self._in_flight[name].poll = poll
@@ -355,6 +359,7 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
 
     def stop(signum: int, _frame: object) -> None:
         log.warning("signal %d: stopping (running crawls are cancelled and recorded)", signum)
+        daemon.stopping.set()  # polls due from now on start no crawl
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
@@ -364,6 +369,6 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
     try:
         scheduler.start()
     finally:
+        daemon.close()  # crawls cancelled and recorded first; the database lock goes last
         operations.stop()
-        daemon.close()
     return 0

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often each engine is pinged
 DEAD_AFTER_SECONDS = 30.0  # no answer to pings for this long: the engine is killed and replaced
 POLL_GRACE_SECONDS = 30.0  # a poll this long past its longest life (queued + running) means the engine is wedged
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 7.0  # an engine still running this long after its stdin closed is killed: a stop stays under 10 s
 OnResult = Callable[[Result], None]
 
 
