@@ -24,7 +24,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlets import Outlet
 from crawler.protocol import Poll, Result
-from monitor.config import Config
+from monitor.config import Config, load_config
+from monitor.config_change import ConfigChange, config_change
 from monitor.crawl import OutletResult, describe_lease, engine_start, finish_poll, lease_in, new_poll
 from monitor.delivery import deliver_due, send, url_for_send
 from monitor.engine_client import CrawlEngine
@@ -126,6 +127,8 @@ class Daemon:
         self._matching = Pool(1, thread_name_prefix="match")
         self._match_queued = threading.Event()
         self.stopping = threading.Event()
+        self.operations: Operations | None = None
+        self._reloading = threading.Lock()
         self.polls = {"started": 0, "coalesced": 0, "busy": 0, "backing_off": 0}
 
     # -- polling ---------------------------------------------------------------------------------
@@ -133,6 +136,9 @@ class Daemon:
         """Hand one poll of the outlet to the engine. The future gets its OutletResult, or None when it was skipped."""
         outlet = self.config.outlet(name)
         done: Future = Future()
+        if outlet is None:  # removed by a reload while this poll fell due
+            done.set_result(None)
+            return done
         with self._in_flight_lock:
             if name in self._in_flight or self.stopping.is_set():
                 self.polls["coalesced"] += 1
@@ -273,6 +279,32 @@ class Daemon:
         finally:
             self._delivering.release()
 
+    # -- config reload (SIGHUP) -------------------------------------------------------------------
+    def reload_config(self) -> bool:
+        """Read the config file again and take it into use: outlets added, removed or rescheduled,
+        channels, admin, alerts, delivery and rules. A broken file keeps the running config and is
+        reported to the log and the admin channels. Returns whether the new config is in use."""
+        with self._reloading:
+            old = self.config
+            try:
+                new = load_config(old.path)
+            except ConfigError as exc:
+                log.error("SIGHUP: config file %s has errors; keeping the running config:\n%s", old.path, exc)
+                tell_admins(old, "newswatch: config file has errors",
+                            "A reload of the config file failed; newswatch keeps the running config until it is fixed.\n\n" + str(exc))
+                return False
+            change = config_change(old, new)
+            self.config = self.rules.config = new
+            if self.scheduler is not None:
+                apply_schedule(self, self.scheduler, old, new, change)
+            if self.operations is not None:
+                self.operations.config_applied(new)
+            log.warning("config reloaded from %s: %s", old.path, change.describe())
+            for key in change.restart_only:
+                log.warning("config reloaded: `%s` changed, which takes effect only on restart", key)
+        self.rules.current()  # the rule files (and where they are) may have changed too
+        return True
+
     # -- stopping --------------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the engine (running crawls are cancelled and recorded), finish their results, give back the leases."""
@@ -316,12 +348,7 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     now = dt.datetime.now(dt.timezone.utc)
     outlets = daemon.config.settings.outlets
     for outlet in outlets:
-        every = outlet.every.total_seconds()
-        scheduler.add_job(
-            daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
-            id=f"outlet:{outlet.name}", executor="polls", misfire_grace_time=max(1, int(every)),
-            next_run_time=now + first_poll_delay(outlet.name, outlet.every, len(outlets)),
-        )
+        add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(outlet.name, outlet.every, len(outlets)))
     every = daemon.config.settings.delivery.every.total_seconds()
     scheduler.add_job(
         daemon.deliver, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), id="deliveries",
@@ -351,6 +378,7 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
     daemon = Daemon(config, db, crawler_log_level)
     scheduler = build_scheduler(daemon)
     operations = Operations(config, db, daemon, lock)
+    daemon.operations = operations
     try:
         operations.start()  # one daemon per database; pending articles matched before the first crawl; /metrics
     except AlreadyRunning as exc:
@@ -362,8 +390,14 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
         daemon.stopping.set()  # polls due from now on start no crawl
         scheduler.shutdown(wait=False)
 
+    def reload(_signum: int, _frame: object) -> None:  # the work is done on a thread, not in the signal handler
+        if not daemon.stopping.is_set():
+            threading.Thread(target=_logged_reload, args=[daemon], name="config-reload", daemon=True).start()
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, reload)
     log.warning("newswatch daemon started: %d outlet(s)", len(config.settings.outlets))
     daemon._engine()  # start the engine now: its imports overlap the wait for the first polls
     try:
@@ -372,3 +406,40 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
         daemon.close()  # crawls cancelled and recorded first; the database lock goes last
         operations.stop()
     return 0
+
+
+def add_outlet_job(daemon: Daemon, scheduler: BaseScheduler, outlet: Outlet, first: dt.datetime) -> None:
+    every = outlet.every.total_seconds()
+    scheduler.add_job(
+        daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
+        id=f"outlet:{outlet.name}", executor="polls", misfire_grace_time=max(1, int(every)), next_run_time=first,
+    )
+
+
+def apply_schedule(daemon: Daemon, scheduler: BaseScheduler, old: Config, new: Config, change: ConfigChange) -> None:
+    """The scheduler's jobs after a reload: outlet jobs added, removed or rescheduled; delivery and retention."""
+    now = dt.datetime.now(dt.timezone.utc)
+    for name in change.removed:
+        scheduler.remove_job(f"outlet:{name}")
+    for name in change.added:
+        outlet = new.outlet(name)
+        assert outlet is not None
+        add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(name, outlet.every, len(change.added)))
+    for name in change.changed:
+        before, after = old.outlet(name), new.outlet(name)
+        assert before is not None and after is not None
+        if before.every != after.every:  # other changes are read at the next poll
+            every = after.every.total_seconds()
+            scheduler.reschedule_job(f"outlet:{name}", trigger=IntervalTrigger(seconds=every, timezone=dt.timezone.utc))
+            scheduler.modify_job(f"outlet:{name}", misfire_grace_time=max(1, int(every)))
+    if old.settings.delivery.every != new.settings.delivery.every:
+        every = new.settings.delivery.every.total_seconds()
+        scheduler.reschedule_job("deliveries", trigger=IntervalTrigger(seconds=every, timezone=dt.timezone.utc))
+    scheduler.modify_job("retention", args=[new.settings.archive.keep_raw, daemon.db])
+
+
+def _logged_reload(daemon: Daemon) -> None:
+    try:
+        daemon.reload_config()
+    except Exception:
+        log.exception("config reload failed; the running config stays in use")
