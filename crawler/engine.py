@@ -246,10 +246,12 @@ def main() -> int:
 
     from crawler import settings as crawler_settings
 
-    configure_logging(crawler_settings.for_engine(start.settings, start.database, start.log_level))
+    logging_settings = crawler_settings.for_engine(start.settings, start.database, start.log_level)
+    logging_settings["LOG_INSTALL_ROOT_HANDLER"] = start.log_format != "json"  # JSON: configure_worker_logging installs it
+    configure_logging(logging_settings)
     from crawler.worker_logs import configure_worker_logging
 
-    configure_worker_logging(start.log_level)  # the daemon's exported secrets masked; network errors without tracebacks
+    configure_worker_logging(start.log_level, start.log_format)  # the daemon's exported secrets masked; network errors without tracebacks
     exit_code = 0
 
     async def serve() -> None:

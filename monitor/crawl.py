@@ -52,7 +52,9 @@ class CrawlReport:
 
 
 def engine_start(config: Config, log_level: str) -> Start:
-    return Start(database=config.database_url, settings=config.settings.crawler, log_level=log_level)
+    from monitor.logsetup import log_format
+
+    return Start(database=config.database_url, settings=config.settings.crawler, log_level=log_level, log_format=log_format())
 
 
 def new_poll(outlet: Outlet, cycle_id: str, timeout: dt.timedelta) -> Poll:
