@@ -101,7 +101,7 @@ class Operations:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(1)  # a daemon thread: a slow admin send must not hold up the stop
         if self.endpoint is not None:
             self.endpoint.stop()
         self.lock.release()
