@@ -1,4 +1,4 @@
-"""`newswatch run`: each outlet polled on its own schedule under APScheduler, until SIGTERM/SIGINT.
+"""`newswatch run`: each outlet polled on its own schedule under APScheduler, until SIGTERM/SIGINT; SIGHUP reloads the config.
 
 Polls go to one long-lived crawl engine (monitor/engine_client.py, crawler/engine.py); the
 scheduler's job for an outlet only checks backoff, takes the outlet's lease and hands the poll over,
