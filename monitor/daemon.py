@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 import uuid
@@ -35,6 +36,7 @@ from monitor.operations import Operations, tell_admins
 from monitor.pacing import first_poll_delay
 from monitor.render import Message
 from monitor.retention import RETENTION_EVERY, retention_job
+from newswatch.secrets import SECRETS_ENV
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
@@ -286,6 +288,7 @@ class Daemon:
         reported to the log and the admin channels. Returns whether the new config is in use."""
         with self._reloading:
             old = self.config
+            exported = os.environ.get(SECRETS_ENV)
             try:
                 new = load_config(old.path)
             except ConfigError as exc:
@@ -295,6 +298,10 @@ class Daemon:
                 return False
             change = config_change(old, new)
             self.config = self.rules.config = new
+            with self._engine_lock:
+                engine = self.engine
+            if engine is not None and os.environ.get(SECRETS_ENV) != exported:  # e.g. a ${VAR} in a new outlet's URL
+                engine.renew("the config has new secrets for the engine to mask")
             if self.scheduler is not None:
                 apply_schedule(self, self.scheduler, old, new, change)
             if self.operations is not None:

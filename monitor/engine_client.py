@@ -203,6 +203,13 @@ class CrawlEngine:
                                     errors=[{"kind": "worker_failed", "url": "", "message": "the crawl engine is not running"}],
                                     recorded=False))
 
+    def renew(self, why: str) -> None:
+        """A planned replacement: a new engine (started with this process's current environment) takes
+        the new polls, the old one finishes its running crawls and exits."""
+        with self._lock:
+            if not self._stopping.is_set():
+                self._replace_current(why, retire=True)
+
     def _replace_current(self, why: str, retire: bool = False) -> None:
         """Start a new current engine (caller holds the lock); the old one retires or is killed."""
         old = self.current
