@@ -20,6 +20,7 @@ from crawler.protocol import Cancel, Drain, Ping, Poll, Pong, Ready, Result, Sta
 log = logging.getLogger(__name__)
 RESULT_STATS = ("downloader/", "item_", "newswatch/", "finish_reason")
 ABANDON_SECONDS = 5.0  # a cancelled crawl still closing after this (a request that hangs) is reported and left to close
+SHUTDOWN_ABANDON_SECONDS = 1.0  # the same when the engine stops: a daemon asked to stop exits well within 10 s
 
 
 def rss_bytes(pids: list[int]) -> int:
@@ -138,7 +139,7 @@ class Engine:
         return Result(poll_id=poll.poll_id, outlet=poll.outlet.name, finish_reason=reason, stats=kept, errors=errors[:100],
                       recorded=bool(getattr(spider, "run_recorded", False)))
 
-    def cancel(self, poll_id: str, reason: str) -> None:
+    def cancel(self, poll_id: str, reason: str, abandon_after: float = ABANDON_SECONDS) -> None:
         entry = self.running.get(poll_id)
         if entry is None:
             return
@@ -147,7 +148,7 @@ class Engine:
         if engine is not None and getattr(crawler, "spider", None) is not None:
             log.warning("engine: cancelling %s (%s)", crawler.spider.name, reason)
             asyncio.ensure_future(engine.close_spider_async(reason=reason))
-        asyncio.get_running_loop().call_later(ABANDON_SECONDS, self.abandon, poll_id, reason)
+        asyncio.get_running_loop().call_later(abandon_after, self.abandon, poll_id, reason)
 
     def abandon(self, poll_id: str, reason: str) -> None:
         """Report a cancelled crawl whose spider cannot close yet (a request hangs until its own timeout).
@@ -192,7 +193,7 @@ class Engine:
         """Cancel every running crawl (each still records its crawl_runs row) and exit."""
         self.draining = True
         for poll_id in list(self.running):
-            self.cancel(poll_id, "shutdown")
+            self.cancel(poll_id, "shutdown", SHUTDOWN_ABANDON_SECONDS)
         if not self.running:
             self.done.set()
 
@@ -246,10 +247,12 @@ def main() -> int:
 
     from crawler import settings as crawler_settings
 
-    configure_logging(crawler_settings.for_engine(start.settings, start.database, start.log_level))
+    logging_settings = crawler_settings.for_engine(start.settings, start.database, start.log_level)
+    logging_settings["LOG_INSTALL_ROOT_HANDLER"] = start.log_format != "json"  # JSON: configure_worker_logging installs it
+    configure_logging(logging_settings)
     from crawler.worker_logs import configure_worker_logging
 
-    configure_worker_logging(start.log_level)  # the daemon's exported secrets masked; network errors without tracebacks
+    configure_worker_logging(start.log_level, start.log_format)  # the daemon's exported secrets masked; network errors without tracebacks
     exit_code = 0
 
     async def serve() -> None:

@@ -28,6 +28,7 @@ class Start(_Message):
     database: str
     settings: CrawlSettings = CrawlSettings()
     log_level: str = "WARNING"
+    log_format: Literal["text", "json"] = "text"  # the daemon's --log-format: the engine's log lines match it
 
 
 class Poll(_Message):

@@ -8,9 +8,11 @@ outlet by kind and its spider logs one WARNING line for it, so the library's own
 from __future__ import annotations
 
 import logging
+import sys
 
 from scrapy import exceptions as scrapy_errors
 
+from newswatch.logformat import JsonFormatter
 from newswatch.secrets import import_secrets
 
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (
@@ -43,10 +45,17 @@ class NetworkErrorsToDebug(logging.Filter):
         return True
 
 
-def configure_worker_logging(log_level: str) -> None:
-    """Mask the secrets the daemon exported (`${VAR}` values in outlet URLs, channel tokens), and install
-    the network-error filter unless the crawl runs at DEBUG (-vv), where every traceback is shown."""
+def configure_worker_logging(log_level: str, log_format: str = "text") -> None:
+    """Mask the secrets the daemon exported (`${VAR}` values in outlet URLs, channel tokens), write JSON
+    lines when the daemon does (`--log-format json`), and install the network-error filter unless the
+    crawl runs at DEBUG (-vv), where every traceback is shown."""
     import_secrets()
+    if log_format == "json":  # Scrapy was told not to install its root handler: a crawler would replace it with text
+        handler = logging.StreamHandler(sys.stderr)  # the daemon's stderr
+        handler.setFormatter(JsonFormatter())
+        handler.setLevel(log_level.upper())
+        logging.root.setLevel(logging.NOTSET)
+        logging.root.addHandler(handler)
     if log_level.upper() == "DEBUG":
         return
     for name in NOISY_LOGGERS:

@@ -52,7 +52,9 @@ class CrawlReport:
 
 
 def engine_start(config: Config, log_level: str) -> Start:
-    return Start(database=config.database_url, settings=config.settings.crawler, log_level=log_level)
+    from monitor.logsetup import log_format
+
+    return Start(database=config.database_url, settings=config.settings.crawler, log_level=log_level, log_format=log_format())
 
 
 def new_poll(outlet: Outlet, cycle_id: str, timeout: dt.timedelta) -> Poll:
@@ -118,6 +120,7 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
     renewer.start()
     by_poll: dict[str, Outlet] = {}
     worker_error = None
+    interrupted = False
     try:
         for outlet in mine:
             poll = new_poll(outlet, cycle_id, settings.cycle_timeout)
@@ -132,6 +135,9 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
                 worker_error = f"crawl engine stopped after {settings.cycle_timeout.total_seconds():.0f}s (crawler.cycle_timeout)"
                 break
             received[result.poll_id] = result
+    except KeyboardInterrupt:  # Ctrl-C: the running crawls are cancelled and recorded, the leases given back
+        interrupted = True
+        worker_error = "interrupted (Ctrl-C)"
     finally:
         engine.stop()
         renewing.set()
@@ -144,7 +150,9 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
             poll_id=poll_id, outlet=outlet.name, finish_reason="worker_failed", recorded=False,
             errors=[{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}],
         )
-        outcomes.append(finish_poll(db, outlet, result, cycle_id, started, holder, settings.backoff_max))
+        outcomes.append(finish_poll(db, outlet, result, cycle_id, started, holder, settings.backoff_max, judge=not interrupted))
+    if interrupted:
+        raise KeyboardInterrupt
     return CrawlReport(cycle_id, sorted(outcomes, key=lambda o: o.outlet), worker_error, busy)
 
 

@@ -1,4 +1,4 @@
-"""`newswatch run`: each outlet polled on its own schedule under APScheduler, until SIGTERM/SIGINT.
+"""`newswatch run`: each outlet polled on its own schedule under APScheduler, until SIGTERM/SIGINT; SIGHUP reloads the config.
 
 Polls go to one long-lived crawl engine (monitor/engine_client.py, crawler/engine.py); the
 scheduler's job for an outlet only checks backoff, takes the outlet's lease and hands the poll over,
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 import uuid
@@ -24,7 +25,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlets import Outlet
 from crawler.protocol import Poll, Result
-from monitor.config import Config
+from monitor.config import Config, load_config
+from monitor.config_change import ConfigChange, config_change
 from monitor.crawl import OutletResult, describe_lease, engine_start, finish_poll, lease_in, new_poll
 from monitor.delivery import deliver_due, send, url_for_send
 from monitor.engine_client import CrawlEngine
@@ -34,6 +36,7 @@ from monitor.operations import Operations, tell_admins
 from monitor.pacing import first_poll_delay
 from monitor.render import Message
 from monitor.retention import RETENTION_EVERY, retention_job
+from newswatch.secrets import SECRETS_ENV
 from newswatch.yamlsource import ConfigError
 from rules.matcher import Matcher
 from rules.ruleset import rules_fingerprint
@@ -126,6 +129,8 @@ class Daemon:
         self._matching = Pool(1, thread_name_prefix="match")
         self._match_queued = threading.Event()
         self.stopping = threading.Event()
+        self.operations: Operations | None = None
+        self._reloading = threading.Lock()
         self.polls = {"started": 0, "coalesced": 0, "busy": 0, "backing_off": 0}
 
     # -- polling ---------------------------------------------------------------------------------
@@ -133,6 +138,9 @@ class Daemon:
         """Hand one poll of the outlet to the engine. The future gets its OutletResult, or None when it was skipped."""
         outlet = self.config.outlet(name)
         done: Future = Future()
+        if outlet is None:  # removed by a reload while this poll fell due
+            done.set_result(None)
+            return done
         with self._in_flight_lock:
             if name in self._in_flight or self.stopping.is_set():
                 self.polls["coalesced"] += 1
@@ -153,6 +161,10 @@ class Daemon:
             if other is not None:
                 self.polls["busy"] += 1
                 log.warning("outlet %s is being crawled by another process (%s); skipped", name, describe_lease(other))
+                return self._skipped(name, done)
+            if self.stopping.is_set():  # the stop began while the lease was taken: no new crawl
+                with self.db.session() as session:
+                    release_lease(session, name, self.holder)
                 return self._skipped(name, done)
             poll = new_poll(outlet, _cycle_id(), self.config.settings.crawler.cycle_timeout)
             with self._in_flight_lock:
@@ -269,6 +281,37 @@ class Daemon:
         finally:
             self._delivering.release()
 
+    # -- config reload (SIGHUP) -------------------------------------------------------------------
+    def reload_config(self) -> bool:
+        """Read the config file again and take it into use: outlets added, removed or rescheduled,
+        channels, admin, alerts, delivery and rules. A broken file keeps the running config and is
+        reported to the log and the admin channels. Returns whether the new config is in use."""
+        with self._reloading:
+            old = self.config
+            exported = os.environ.get(SECRETS_ENV)
+            try:
+                new = load_config(old.path)
+            except ConfigError as exc:
+                log.error("SIGHUP: config file %s has errors; keeping the running config:\n%s", old.path, exc)
+                tell_admins(old, "newswatch: config file has errors",
+                            "A reload of the config file failed; newswatch keeps the running config until it is fixed.\n\n" + str(exc))
+                return False
+            change = config_change(old, new)
+            self.config = self.rules.config = new
+            with self._engine_lock:
+                engine = self.engine
+            if engine is not None and os.environ.get(SECRETS_ENV) != exported:  # e.g. a ${VAR} in a new outlet's URL
+                engine.renew("the config has new secrets for the engine to mask")
+            if self.scheduler is not None:
+                apply_schedule(self, self.scheduler, old, new, change)
+            if self.operations is not None:
+                self.operations.config_applied(new)
+            log.warning("config reloaded from %s: %s", old.path, change.describe())
+            for key in change.restart_only:
+                log.warning("config reloaded: `%s` changed, which takes effect only on restart", key)
+        self.rules.current()  # the rule files (and where they are) may have changed too
+        return True
+
     # -- stopping --------------------------------------------------------------------------------
     def close(self) -> None:
         """Stop the engine (running crawls are cancelled and recorded), finish their results, give back the leases."""
@@ -312,12 +355,7 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     now = dt.datetime.now(dt.timezone.utc)
     outlets = daemon.config.settings.outlets
     for outlet in outlets:
-        every = outlet.every.total_seconds()
-        scheduler.add_job(
-            daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
-            id=f"outlet:{outlet.name}", executor="polls", misfire_grace_time=max(1, int(every)),
-            next_run_time=now + first_poll_delay(outlet.name, outlet.every, len(outlets)),
-        )
+        add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(outlet.name, outlet.every, len(outlets)))
     every = daemon.config.settings.delivery.every.total_seconds()
     scheduler.add_job(
         daemon.deliver, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), id="deliveries",
@@ -347,6 +385,7 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
     daemon = Daemon(config, db, crawler_log_level)
     scheduler = build_scheduler(daemon)
     operations = Operations(config, db, daemon, lock)
+    daemon.operations = operations
     try:
         operations.start()  # one daemon per database; pending articles matched before the first crawl; /metrics
     except AlreadyRunning as exc:
@@ -355,15 +394,59 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
 
     def stop(signum: int, _frame: object) -> None:
         log.warning("signal %d: stopping (running crawls are cancelled and recorded)", signum)
+        daemon.stopping.set()  # polls due from now on start no crawl
         scheduler.shutdown(wait=False)
+
+    def reload(_signum: int, _frame: object) -> None:  # the work is done on a thread, not in the signal handler
+        if not daemon.stopping.is_set():
+            threading.Thread(target=_logged_reload, args=[daemon], name="config-reload", daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, reload)
     log.warning("newswatch daemon started: %d outlet(s)", len(config.settings.outlets))
     daemon._engine()  # start the engine now: its imports overlap the wait for the first polls
     try:
         scheduler.start()
     finally:
+        daemon.close()  # crawls cancelled and recorded first; the database lock goes last
         operations.stop()
-        daemon.close()
     return 0
+
+
+def add_outlet_job(daemon: Daemon, scheduler: BaseScheduler, outlet: Outlet, first: dt.datetime) -> None:
+    every = outlet.every.total_seconds()
+    scheduler.add_job(
+        daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
+        id=f"outlet:{outlet.name}", executor="polls", misfire_grace_time=max(1, int(every)), next_run_time=first,
+    )
+
+
+def apply_schedule(daemon: Daemon, scheduler: BaseScheduler, old: Config, new: Config, change: ConfigChange) -> None:
+    """The scheduler's jobs after a reload: outlet jobs added, removed or rescheduled; delivery and retention."""
+    now = dt.datetime.now(dt.timezone.utc)
+    for name in change.removed:
+        scheduler.remove_job(f"outlet:{name}")
+    for name in change.added:
+        outlet = new.outlet(name)
+        assert outlet is not None
+        add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(name, outlet.every, len(change.added)))
+    for name in change.changed:
+        before, after = old.outlet(name), new.outlet(name)
+        assert before is not None and after is not None
+        if before.every != after.every:  # other changes are read at the next poll
+            every = after.every.total_seconds()
+            scheduler.reschedule_job(f"outlet:{name}", trigger=IntervalTrigger(seconds=every, timezone=dt.timezone.utc))
+            scheduler.modify_job(f"outlet:{name}", misfire_grace_time=max(1, int(every)))
+    if old.settings.delivery.every != new.settings.delivery.every:
+        every = new.settings.delivery.every.total_seconds()
+        scheduler.reschedule_job("deliveries", trigger=IntervalTrigger(seconds=every, timezone=dt.timezone.utc))
+    scheduler.modify_job("retention", args=[new.settings.archive.keep_raw, daemon.db])
+
+
+def _logged_reload(daemon: Daemon) -> None:
+    try:
+        daemon.reload_config()
+    except Exception:
+        log.exception("config reload failed; the running config stays in use")

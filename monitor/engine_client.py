@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often each engine is pinged
 DEAD_AFTER_SECONDS = 30.0  # no answer to pings for this long: the engine is killed and replaced
 POLL_GRACE_SECONDS = 30.0  # a poll this long past its longest life (queued + running) means the engine is wedged
-STOP_GRACE_SECONDS = 10.0
+STOP_GRACE_SECONDS = 7.0  # an engine still running this long after its stdin closed is killed: a stop stays under 10 s
 OnResult = Callable[[Result], None]
 
 
@@ -202,6 +202,13 @@ class CrawlEngine:
             _deliver(ticket, Result(poll_id=poll.poll_id, outlet=poll.outlet.name, finish_reason="worker_failed",
                                     errors=[{"kind": "worker_failed", "url": "", "message": "the crawl engine is not running"}],
                                     recorded=False))
+
+    def renew(self, why: str) -> None:
+        """A planned replacement: a new engine (started with this process's current environment) takes
+        the new polls, the old one finishes its running crawls and exits."""
+        with self._lock:
+            if not self._stopping.is_set():
+                self._replace_current(why, retire=True)
 
     def _replace_current(self, why: str, retire: bool = False) -> None:
         """Start a new current engine (caller holds the lock); the old one retires or is killed."""

@@ -7,36 +7,25 @@ per line. Secrets are masked in every record (newswatch.secrets.install_log_mask
 """
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import time
 
-from newswatch.secrets import MASKER, install_log_masking
+from newswatch.logformat import JsonFormatter
+from newswatch.secrets import install_log_masking
 
 SUMMARY_LOGGER = "newswatch.summary"
 CHATTY = ("apscheduler", "alembic", "scrapy", "twisted", "urllib3", "filelock")
+_format = {"current": "text"}  # what the crawl engine is told to use (monitor.crawl.engine_start)
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time (UTC), level, logger, message (and the traceback, masked)."""
-
-    converter = time.gmtime
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["traceback"] = MASKER.mask(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+def log_format() -> str:
+    """The format `configure_logging` set: "text" or "json"."""
+    return _format["current"]
 
 
 def configure_logging(verbosity: int, log_format: str = "text") -> None:
     install_log_masking()
+    _format["current"] = log_format
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":

@@ -70,6 +70,7 @@ class Operations:
         self._thread: threading.Thread | None = None
         self._config_digest = _digest(config)
         self._config_reported: str | None = None
+        self._config_broken = False
 
     def start(self) -> None:
         """Take the database unless `lock` already holds it (raises AlreadyRunning), catch up on alerts, start the rest."""
@@ -104,7 +105,7 @@ class Operations:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(1)  # a daemon thread: a slow admin send must not hold up the stop
         if self.endpoint is not None:
             self.endpoint.stop()
         self.lock.release()
@@ -178,17 +179,23 @@ class Operations:
         digest = _digest(self.config)
         if digest == self._config_digest or digest == self._config_reported:
             return
-        self._config_reported = digest
+        was_broken, self._config_reported = self._config_broken, digest
         try:
             load_config(self.config.path)
         except ConfigError as exc:
+            self._config_broken = True
             log.error("config file %s changed and has errors (the running daemon keeps its config):\n%s", self.config.path, exc)
+            tell_admins(self.config, "newswatch: config file has errors",
+                        "An edit to the config file has errors; newswatch keeps its running config.\n\n" + str(exc))
             return
+        self._config_broken = False
+        if was_broken:
+            tell_admins(self.config, "newswatch: config file is fixed", "The config file loads again; send SIGHUP (or restart) to apply it.")
         log.warning("config file %s changed; restart or SIGHUP to apply", self.config.path)
 
     def config_applied(self, config: Config) -> None:
         """Called after a reload (SIGHUP) took `config` into use."""
-        self.config, self._config_digest, self._config_reported = config, _digest(config), None
+        self.config, self._config_digest, self._config_reported, self._config_broken = config, _digest(config), None, False
 
 
 def _digest(config: Config) -> str:

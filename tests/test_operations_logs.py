@@ -86,8 +86,11 @@ def test_config_edits_are_logged_and_a_fixed_rule_edit_is_announced(tmp_path, we
         operations.watch_config()  # said once per version
         path.write_text(good.replace("max_age: 36500d", "max_agee: 30d"))
         operations.watch_config()
+        operations.watch_config()  # a broken version is told once
+        path.write_text(good.replace("max_age: 36500d", "max_age: 31d"))
+        operations.watch_config()  # fixed: told once
     messages = [r.getMessage() for r in caplog.records]
-    assert sum("changed; restart or SIGHUP to apply" in m for m in messages) == 1
+    assert sum("changed; restart or SIGHUP to apply" in m for m in messages) == 2
     assert any("changed and has errors" in m and "unknown key 'max_agee'" in m for m in messages)
 
     rules_file = tmp_path / "watch" / "rules.yaml"
@@ -100,7 +103,8 @@ def test_config_edits_are_logged_and_a_fixed_rule_edit_is_announced(tmp_path, we
         assert "added" in [w.id for w in live.current().watches]
         live.current()
     titles = [json.loads(body)["title"] for body in webhook.received]
-    assert titles == ["newswatch: rule files have errors", "newswatch: rule files are fixed"]
+    assert titles == ["newswatch: config file has errors", "newswatch: config file is fixed",
+                      "newswatch: rule files have errors", "newswatch: rule files are fixed"]
     assert sum("rule files are fixed" in r.getMessage() for r in caplog.records) == 1
 
 
@@ -118,3 +122,17 @@ def test_a_refused_connection_is_one_warning_line_not_a_traceback(tmp_path) -> N
     debug = subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(config), "-vv", "crawl", "--once", "--force"],
                            capture_output=True, text=True, timeout=300)
     assert "Traceback" in debug.stderr  # all of it is there at -vv
+
+
+def test_json_logs_cover_the_crawl_engines_own_lines(tmp_path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'a.db'}", {}, {"chat": "json://127.0.0.1:9/x"})
+    data = yaml.safe_load(config.read_text())
+    data["outlets"] = [{"name": "refused", "feeds": ["http://127.0.0.1:9/feed.xml"]}]  # nothing listens: the engine warns
+    config.write_text(yaml.safe_dump(data))
+    run = subprocess.run([sys.executable, "-m", "monitor.cli", "--config", str(config), "--log-format", "json", "-v", "crawl", "--once"],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, timeout=300)
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line, the engine's included, is one JSON object
+    engine = [r for r in records if not r["logger"].startswith(("monitor", "newswatch", "storage", "root"))]
+    assert engine, run.stderr  # the engine (a separate process writing to the same stderr) said something
+    assert any("refused" in r["message"] for r in engine), run.stderr

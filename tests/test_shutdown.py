@@ -1,0 +1,132 @@
+"""Stopping `newswatch run` and `crawl --once` as real processes: fast, clean, and nothing left behind."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import CrawlRun, OutletLease
+from tests.daemons import wait_for
+from tests.farm import Farm
+from tests.lifecycle import alive, descendants
+from tests.test_engine import engine_pids, write_config
+
+STOP_WITHIN = 10.0
+
+
+@pytest.fixture
+def farm():
+    server = Farm().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _rows(database_url: str) -> tuple[list[CrawlRun], int]:
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            return list(session.scalars(select(CrawlRun))), session.scalar(select(func.count()).select_from(OutletLease))
+    finally:
+        db.close()
+
+
+def _spawn(config: Path, log: Path, *args: str, session: bool = False) -> subprocess.Popen:
+    with log.open("ab") as stderr:
+        return subprocess.Popen([sys.executable, "-m", "monitor.cli", "--config", str(config), "-v", *args],
+                                stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=session,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _farm_config(tmp_path: Path, farm: Farm, database_url: str) -> Path:
+    farm.hang.add("hung")
+    outlets = [farm.outlet_config("hung", "2s")]
+    for name in ("a", "b", "c"):
+        farm.add_article(name)
+        outlets.append(farm.outlet_config(name, "1s"))
+    return write_config(tmp_path, database_url, outlets, cycle_timeout="5m")
+
+
+def test_sigterm_during_a_hanging_crawl_stops_the_daemon_within_10s(tmp_path: Path, farm: Farm) -> None:
+    database_url = f"sqlite:///{tmp_path / 'a.db'}"
+    config = _farm_config(tmp_path, farm, database_url)
+    log = tmp_path / "daemon.log"
+    daemon = _spawn(config, log, "run")
+    try:
+        assert wait_for(lambda: farm.feed_requests.get("hung") and len(_rows(database_url)[0]) >= 3, 90), log.read_text()
+        (engine,) = engine_pids(daemon.pid)
+        assert wait_for(lambda: len(descendants(engine)) >= 1, 30)  # the extraction workers exist too
+        tree = descendants(daemon.pid)
+        assert engine in tree
+        signalled = time.monotonic()
+        stop_began = dt.datetime.now(dt.timezone.utc)
+        daemon.send_signal(signal.SIGTERM)
+        code = daemon.wait(30)
+        took = time.monotonic() - signalled
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    print(f"SIGTERM exit took {took:.2f}s")
+    assert code == 0, log.read_text()
+    assert took < STOP_WITHIN, log.read_text()
+    assert wait_for(lambda: not any(alive(pid) for pid in tree), 2), "a process outlived the daemon"
+    rows, leases = _rows(database_url)
+    assert leases == 0  # every lease given back
+    assert all(row.finished_at is not None for row in rows)  # nothing half-written
+    hung = [row for row in rows if row.outlet == "hung"]
+    assert hung and hung[-1].finish_reason == "shutdown"  # the hanging crawl was cancelled and recorded
+    late = [row for row in rows if row.started_at > stop_began + dt.timedelta(seconds=0.5)]
+    assert not late, f"polls started after the stop began: {[(r.outlet, r.started_at) for r in late]}"
+    assert "Traceback" not in log.read_text()
+
+
+def test_ctrl_c_of_crawl_once_leaves_no_process_behind(tmp_path: Path, farm: Farm) -> None:
+    database_url = f"sqlite:///{tmp_path / 'a.db'}"
+    config = _farm_config(tmp_path, farm, database_url)
+    log = tmp_path / "crawl.log"
+    crawl = _spawn(config, log, "crawl", "--once", session=True)  # its own process group, like a shell job
+    try:
+        assert wait_for(lambda: farm.feed_requests.get("hung") and engine_pids(crawl.pid), 90), log.read_text()
+        (engine,) = engine_pids(crawl.pid)
+        assert wait_for(lambda: len(descendants(engine)) >= 1, 30)
+        tree = descendants(crawl.pid)
+        signalled = time.monotonic()
+        os.killpg(crawl.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+        code = crawl.wait(30)
+        took = time.monotonic() - signalled
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    print(f"Ctrl-C exit took {took:.2f}s")
+    assert took < STOP_WITHIN and code == 130, log.read_text()
+    assert wait_for(lambda: not any(alive(pid) for pid in tree), 2), "a process outlived `crawl --once`"
+    rows, leases = _rows(database_url)
+    assert leases == 0
+    assert all(row.finished_at is not None for row in rows)
+    assert "Traceback" not in log.read_text()
+
+
+def test_kill_9_of_the_daemon_takes_the_engine_and_its_workers_with_it(tmp_path: Path, farm: Farm) -> None:
+    database_url = f"sqlite:///{tmp_path / 'a.db'}"
+    config = _farm_config(tmp_path, farm, database_url)
+    daemon = _spawn(config, tmp_path / "daemon.log", "run")
+    try:
+        assert wait_for(lambda: farm.feed_requests.get("hung") and len(_rows(database_url)[0]) >= 3, 90)
+        (engine,) = engine_pids(daemon.pid)
+        assert wait_for(lambda: len(descendants(engine)) >= 1, 30)
+        tree = descendants(daemon.pid)
+        daemon.kill()
+        daemon.wait(10)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert wait_for(lambda: not any(alive(pid) for pid in tree), 10), "a process outlived its killed daemon"
