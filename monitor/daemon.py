@@ -50,6 +50,7 @@ RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for
 MATCH_EVERY = dt.timedelta(minutes=1)  # pending articles are matched at least this often (also after each crawl that archived)
 ARCHIVED = ("newswatch/articles_new", "newswatch/articles_revised", "newswatch/articles_removed")
 EXIT_ALREADY_RUNNING = 3
+STOP_GRACE = dt.timedelta(seconds=5)  # after the stop steps, how long a send in flight may hold up the exit
 
 
 class LiveRules:
@@ -412,7 +413,28 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
     finally:
         daemon.close()  # crawls cancelled and recorded first; the database lock goes last
         operations.stop()
+        _exit_if_held_up(STOP_GRACE)
     return 0
+
+
+def _exit_if_held_up(grace: dt.timedelta) -> None:
+    """Leave the process within `grace` even when a send to a hanging channel is still in flight.
+
+    Python waits for the delivery thread at exit, for as long as that channel's timeout. The send it
+    cuts off is left claimed with no outcome: the next start counts it as interrupted, not failed,
+    and sends it again with the same idempotency key.
+    """
+
+    def leave() -> None:
+        busy = [t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon and t.is_alive()]
+        log.warning("stopping: still waiting for %s after %.0fs; leaving now (a send cut off here is sent again "
+                    "with the same key at the next start)", ", ".join(busy) or "a thread", grace.total_seconds())
+        logging.shutdown()
+        os._exit(0)
+
+    timer = threading.Timer(grace.total_seconds(), leave)
+    timer.daemon = True
+    timer.start()
 
 
 def add_outlet_job(daemon: Daemon, scheduler: BaseScheduler, outlet: Outlet, first: dt.datetime) -> None:

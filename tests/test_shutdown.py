@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from monitor.sites import LoopbackServer
 from storage.db import Database
 from storage.models import CrawlRun, OutletLease
 from tests.daemons import wait_for
@@ -130,3 +133,64 @@ def test_kill_9_of_the_daemon_takes_the_engine_and_its_workers_with_it(tmp_path:
         if daemon.poll() is None:
             daemon.kill()
     assert wait_for(lambda: not any(alive(pid) for pid in tree), 10), "a process outlived its killed daemon"
+
+
+def test_sigterm_while_a_channel_hangs_exits_within_10s_and_the_send_is_not_a_failure(tmp_path: Path, demo_sites) -> None:
+    """A send to a channel that never answers (its own timeout 2 min) must not hold up the stop; the send
+    it cuts off is sent again at the next start with the same key, and it is no failed attempt."""
+    from storage.models import Delivery
+    from tests.daemons import Daemon
+    from tests.helpers import write_config as demo_config
+
+    hanging = HangingChannel().start()
+    try:
+        database_url = f"sqlite:///{tmp_path / 'a.db'}"
+        channel = {"url": f"json://{hanging.base_url.split('://', 1)[1]}/hook", "timeout": "2m"}
+        config = demo_config(tmp_path, database_url, {"wire": demo_sites["wire"]}, {"chat": channel},
+                             settings={"delivery": {"every": "1s"}})
+        daemon = Daemon(config, tmp_path / "daemon.log")
+        try:
+            assert wait_for(lambda: hanging.requests >= 1, 90), daemon.output()
+            signalled = time.monotonic()
+            daemon.process.send_signal(signal.SIGTERM)
+            code = daemon.process.wait(30)
+            took = time.monotonic() - signalled
+        finally:
+            daemon.kill()
+        print(f"SIGTERM exit with a send in flight took {took:.2f}s")
+        assert code == 0, daemon.output()
+        assert took < STOP_WITHIN, daemon.output()
+        db = Database(database_url)
+        try:
+            with db.session() as session:
+                deliveries = list(session.scalars(select(Delivery)))
+        finally:
+            db.close()
+        assert deliveries and all(d.status != "failed" for d in deliveries)
+        assert all(d.attempts == 0 for d in deliveries)  # cut off by the stop: no answer, so no failed attempt
+    finally:
+        hanging.release.set()
+        hanging.stop()
+
+
+class HangingChannel(LoopbackServer):
+    """A webhook that reads each POST and never answers until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.requests = 0
+        channel = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                channel.requests += 1
+                channel.release.wait(300)
+                self.close_connection = True
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        super().__init__(Handler, "hanging-channel")
