@@ -2,8 +2,9 @@
 
 Scrapy asks `inspect.signature` of every middleware, pipeline and extension method (is a `spider`
 argument required?) whenever a crawler is built. The answer depends only on the function, so the
-engine keeps it: about a tenth of an idle poll's CPU before (py-spy, docs/engine.md). Only plain
-functions and bound methods are cached (by their function); anything else is asked every time.
+engine keeps it: about a tenth of an idle poll's CPU before (py-spy, docs/engine.md). Only functions
+defined at module or class level, and methods bound to them, are cached (by their function), so the
+cache holds no crawler: closures, partials and callable objects are asked every time.
 """
 from __future__ import annotations
 
@@ -17,12 +18,10 @@ _cache: dict[tuple[bool, Any], inspect.Signature] = {}
 
 
 def cached_signature(func: Callable[..., Any]) -> inspect.Signature:
-    if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
-        key: tuple[bool, Any] = (True, func.__func__)
-    elif isinstance(func, types.FunctionType):
-        key = (False, func)
-    else:
-        return inspect.signature(func)
+    function = func.__func__ if isinstance(func, types.MethodType) else func
+    if not isinstance(function, types.FunctionType) or "<locals>" in function.__qualname__:
+        return inspect.signature(func)  # a closure made per crawler would keep that crawler alive in the cache
+    key: tuple[bool, Any] = (function is not func, function)
     found = _cache.get(key)
     if found is None:
         if len(_cache) >= MAX_ENTRIES:

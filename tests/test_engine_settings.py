@@ -75,3 +75,15 @@ def test_an_extracted_articles_content_hash_travels_with_it_from_the_worker() ->
     article = ExtractedArticle(text="Harbour  ledger\n\nquorum timber")
     assert article.content_hash == text_hash("Harbour ledger quorum timber")
     assert pickle.loads(pickle.dumps(article)).content_hash == article.content_hash
+
+
+def test_closures_are_not_cached_so_the_cache_keeps_no_crawler_alive() -> None:
+    from crawler.signatures import _cache
+
+    def per_crawler(request: object) -> None:
+        return None
+
+    before = len(_cache)
+    assert list(cached_signature(per_crawler).parameters) == ["request"]
+    cached_signature(Component().process_request)
+    assert len(_cache) <= before + 1 and (False, per_crawler) not in _cache
