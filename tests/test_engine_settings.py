@@ -78,12 +78,21 @@ def test_an_extracted_articles_content_hash_travels_with_it_from_the_worker() ->
 
 
 def test_closures_are_not_cached_so_the_cache_keeps_no_crawler_alive() -> None:
+    import functools
+
     from crawler.signatures import _cache
 
-    def per_crawler(request: object) -> None:
-        return None
+    crawler = object()
 
-    before = len(_cache)
+    def per_crawler(request: object) -> object:
+        return crawler
+
+    @functools.wraps(Component.process_request)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        return crawler
+
     assert list(cached_signature(per_crawler).parameters) == ["request"]
-    cached_signature(Component().process_request)
-    assert len(_cache) <= before + 1 and (False, per_crawler) not in _cache
+    assert list(cached_signature(wrapper).parameters) == ["self", "request", "spider"]
+    cached = [key[1] for key in _cache]
+    assert per_crawler not in cached and wrapper not in cached
+    assert Component.process_request in cached  # the wrapped function itself holds nothing
