@@ -36,20 +36,40 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def _runner_class() -> type:
+    from scrapy.crawler import AsyncCrawlerRunner, Crawler
+
+    class Runner(AsyncCrawlerRunner):
+        """AsyncCrawlerRunner that does not merge its settings a second time into a crawler it built itself.
+
+        `crawl(crawler)` calls `create_crawler(crawler)`, which updates the crawler's settings with
+        every one of the runner's: a no-op for a crawler copied from them, at about 1.4 ms a poll.
+        """
+
+        def create_crawler(self, crawler_or_spidercls: Any) -> Crawler:
+            if isinstance(crawler_or_spidercls, Crawler) and getattr(crawler_or_spidercls, "newswatch_runner", None) is self:
+                return crawler_or_spidercls
+            crawler = super().create_crawler(crawler_or_spidercls)
+            crawler.newswatch_runner = self
+            return crawler
+
+    return Runner
+
+
 class Engine:
     """Polls in, results out, on the running reactor."""
 
     def __init__(self, start: Start, out: IO[bytes]) -> None:
-        from scrapy.crawler import AsyncCrawlerRunner
-
         from crawler import settings as crawler_settings
         from crawler.extract_pool import ExtractPool, use_pool
+        from crawler.signatures import install as cache_signatures
 
+        cache_signatures()
         self.start, self.out = start, out
         workers = start.settings.extract_workers
         self.pool = ExtractPool((os.cpu_count() or 1) if workers is None else workers)
         use_pool(self.pool)
-        self.runner = AsyncCrawlerRunner(
+        self.runner = _runner_class()(
             crawler_settings.QuickCopySettings(crawler_settings.for_engine(start.settings, start.database, start.log_level))
         )
         self.running: dict[str, tuple[Any, asyncio.Task]] = {}  # poll id -> (crawler, task)

@@ -56,6 +56,7 @@ def compile_selector(selector: str) -> CSSSelector:
         raise BadSelector(f"not a valid CSS selector {selector!r}: {exc}") from None
 
 
+@lru_cache(maxsize=8192)  # pages repeat their class names: hundreds of look-ups per page, few distinct names
 def is_boilerplate_name(name: str) -> bool:
     """True for a class or id made only of container words and at least one boilerplate word or pair."""
     words = [w.lower() for w in WORD_BREAK.split(name) if w and not w.isdigit()]
@@ -68,6 +69,7 @@ def is_boilerplate_name(name: str) -> bool:
     return bool(head) and all(i in head or w in CONTAINER_WORDS for i, w in enumerate(words))
 
 
+@lru_cache(maxsize=8192)
 def is_content_name(name: str) -> bool:
     """True for a class or id that names the article body itself: `entry-content`, `article-body`, `story_text`, …"""
     words = [w.lower() for w in WORD_BREAK.split(name) if w and not w.isdigit()]

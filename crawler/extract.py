@@ -44,9 +44,10 @@ class ExtractedArticle:
     excluded_by_outlet: int = 0  # elements removed before extraction by the outlet's `exclude` selectors
     excluded_by_default: int = 0  # comment and related-content containers removed by the defaults
 
-    @property
-    def content_hash(self) -> str:
-        return text_hash(self.text)
+    content_hash: str = field(init=False, default="")  # computed where the article is made: in the extraction worker, not on the reactor
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "content_hash", text_hash(self.text))
 
 
 class NotAnArticle(Exception):

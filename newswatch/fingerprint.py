@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS, ROWS = 32, 4
@@ -88,6 +87,8 @@ def fingerprint(text: str) -> Fingerprint | None:
     found = shingles(text)
     if len(found) < MIN_SHINGLES:
         return None
+    from datasketch import MinHash  # imported here: datasketch loads scipy (about 0.4 s), which a crawl with nothing new never needs
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch(sorted(found))
     return Fingerprint(signature=minhash.hashvalues.astype(np.uint64).tobytes(), shingles=len(found))
