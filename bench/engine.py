@@ -4,7 +4,7 @@ Every outlet is served on 127.0.0.1 by this script; the newswatch under test run
 `newswatch run` / `newswatch crawl --once` processes, so the same script measures any checkout
 (`--repo`), e.g. main before this engine, side by side with this one.
 
-    .venv/bin/python bench/engine.py --corpus ../shared/extraction-dev/html        # about 12 minutes
+    .venv/bin/python bench/engine.py --corpus DIR/extraction-dev/html        # about 12 minutes
     .venv/bin/python bench/engine.py --corpus DIR --quick                          # about 3 minutes, smaller scales
     .venv/bin/python bench/engine.py --only idle,once-idle --repo /work/main        # another checkout
 
