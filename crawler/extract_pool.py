@@ -28,11 +28,21 @@ def _worker_init(parent: int) -> None:
 
 
 class ExtractPool:
-    """`await pool.extract(...)` runs extract_article in a worker process; `workers=0` runs it in place."""
+    """`await pool.extract(...)` runs extract_article in a worker process; `workers=0` runs it in place.
 
-    def __init__(self, workers: int) -> None:
+    At most `workers` pages are in the workers at once; the others wait here, so a page's bound
+    (its timeout plus a grace) counts from when a worker takes it, not from when it was handed in:
+    a burst of pages on a slow machine waits, it does not time out. When the pool is rebuilt (a
+    page overran its bound, or a worker died), the other pages that were in it are handed to the
+    new pool again; a page whose worker dies twice is recorded as having killed it.
+    """
+
+    def __init__(self, workers: int, grace: float = GRACE_SECONDS) -> None:
         self.workers = workers
+        self.grace = grace
         self._pool: ProcessPoolExecutor | None = None
+        self._generation = 0  # counts rebuilds: a page tells its own pool's failure from an earlier one
+        self._slots: asyncio.Semaphore | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -52,24 +62,39 @@ class ExtractPool:
     ) -> ExtractedArticle:
         if self.workers == 0:
             return extract_article(body, url, content_type, timeout, exclude=exclude, via=via)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
         call = partial(extract_article, body, url, content_type, timeout, exclude=exclude, via=via)
-        try:
-            future = self._executor().submit(call)
-        except BrokenProcessPool:
-            self._rebuild()
-            future = self._executor().submit(call)
-        bound = timeout + GRACE_SECONDS if timeout > 0 else None
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), bound)
-        except asyncio.TimeoutError:
-            log.warning("extraction of %s did not come back within %.0fs: restarting the extraction workers", url, bound)
-            self._rebuild()
-            raise ExtractTimeout(f"extraction took longer than {timeout:g}s") from None
-        except BrokenProcessPool:
-            self._rebuild()
-            raise NotAnArticle("the extraction worker died on this page") from None
+        bound = timeout + self.grace if timeout > 0 else None
+        deaths = 0
+        async with self._slots:
+            while True:
+                generation = self._generation
+                try:
+                    future = self._executor().submit(call)
+                except BrokenProcessPool:  # a worker died between pages: start afresh
+                    self._rebuild(generation)
+                    continue
+                try:
+                    return await asyncio.wait_for(asyncio.wrap_future(future), bound)
+                except asyncio.TimeoutError:
+                    log.warning("extraction of %s did not come back within %.0fs: restarting the extraction workers", url, bound)
+                    self._rebuild(generation)
+                    raise ExtractTimeout(f"extraction took longer than {timeout:g}s") from None
+                except BrokenProcessPool:
+                    if self._generation != generation:  # another page's overrun restarted the pool under this one
+                        continue
+                    self._rebuild(generation)
+                    deaths += 1
+                    if deaths >= 2:
+                        raise NotAnArticle("the extraction worker died twice on this page") from None
+                    log.warning("an extraction worker died while %s was in the pool: trying it again", url)
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, generation: int) -> None:
+        """Kill the workers of pool `generation` and let the next page start new ones (once per generation)."""
+        if generation != self._generation:
+            return
+        self._generation += 1
         pool, self._pool = self._pool, None
         if pool is None:
             return
