@@ -103,7 +103,7 @@ class Engine:
         elif isinstance(message, Cancel):
             self.cancel(message.poll_id, message.reason)
         elif isinstance(message, Ping):
-            self.send(Pong(seq=message.seq, rss_bytes=rss_bytes([os.getpid(), *self.pool.worker_pids()]), running=len(self.running)))
+            self.send(Pong(seq=message.seq, rss_bytes=rss_bytes([os.getpid(), *self.pool.helper_pids()]), running=len(self.running)))
         elif isinstance(message, Drain):
             self.drain()
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import select
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -23,8 +27,50 @@ GRACE_SECONDS = 5.0
 MAX_TASKS_PER_WORKER = 2000  # a worker is replaced after this many pages: trafilatura's caches start afresh
 
 
-def _worker_init(parent: int) -> None:
-    die_with_parent(parent)
+def _worker_init(engine: int) -> None:
+    """A worker exits when the engine does, however the engine ends (SIGKILL included).
+
+    The worker's parent is the fork server, which itself only exits once every worker has closed
+    its copy of the server's liveness pipe, so neither can wait for the other: each worker watches
+    the engine's pid directly (a pidfd, which becomes readable when the process exits), and dies
+    with the fork server too (PR_SET_PDEATHSIG).
+    """
+    die_with_parent()
+    threading.Thread(target=_exit_with, args=(engine,), name="engine-watch", daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        watch = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd (not Linux, or before 5.3): look once a second
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([watch], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that imported crawler.extract once, instead of each importing it afresh.
+
+    Never a plain fork of the engine: it runs a reactor and threads. Where there is no fork server
+    (not POSIX), spawn.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.extract"])
+    return context
 
 
 class ExtractPool:
@@ -47,8 +93,8 @@ class ExtractPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init,
-                initargs=(os.getpid(),), max_tasks_per_child=MAX_TASKS_PER_WORKER,
+                self.workers, mp_context=_context(), initializer=_worker_init, initargs=(os.getpid(),),
+                max_tasks_per_child=MAX_TASKS_PER_WORKER,
             )
         return self._pool
 
@@ -56,6 +102,11 @@ class ExtractPool:
         pool = self._pool
         processes = getattr(pool, "_processes", None) or {}  # no public accessor before Python 3.14
         return [pid for pid in list(processes)]
+
+    def helper_pids(self) -> list[int]:
+        """The workers and the fork server they come from: what counts towards the engine's memory."""
+        server = getattr(getattr(multiprocessing.forkserver, "_forkserver", None), "_forkserver_pid", None) if self._pool else None
+        return self.worker_pids() + ([server] if server else [])
 
     async def extract(
         self, body: bytes, url: str, content_type: str | None, timeout: float, exclude: tuple[str, ...] = (), via: str = ""
@@ -72,8 +123,11 @@ class ExtractPool:
                 generation = self._generation
                 try:
                     future = self._executor().submit(call)
-                except BrokenProcessPool:  # a worker died between pages: start afresh
+                except BrokenProcessPool:  # a worker died between pages: start afresh (at most twice, as below)
                     self._rebuild(generation)
+                    deaths += 1
+                    if deaths >= 2:
+                        raise NotAnArticle("the extraction workers could not be started") from None
                     continue
                 try:
                     return await asyncio.wait_for(asyncio.wrap_future(future), bound)
