@@ -273,6 +273,9 @@ def main() -> int:
     from crawler.worker_logs import configure_worker_logging
 
     configure_worker_logging(start.log_level, start.log_format)  # the daemon's exported secrets masked; network errors without tracebacks
+    from crawler import scrapy_costs
+
+    scrapy_costs.install(start.log_level)
     exit_code = 0
 
     async def serve() -> None:

@@ -126,6 +126,7 @@ def for_engine(s: CrawlSettings, database: str, log_level: str) -> dict[str, Any
         "LOG_LEVEL": log_level,
         "LOG_FORMATTER": LOG_FORMATTER,
         "LOG_INSTALL_ROOT_HANDLER": True,
+        "STATS_DUMP": False,  # the engine reports each crawl's counters itself; Scrapy pretty-printed them at every close
         "NEWSWATCH_DATABASE": database,
         **hostile,
         "DOWNLOADER_MIDDLEWARES": {**UNUSED_DOWNLOADER_MIDDLEWARES, **ROBOTS_MIDDLEWARES, **hostile["DOWNLOADER_MIDDLEWARES"]},

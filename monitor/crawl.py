@@ -2,8 +2,8 @@
 
 `crawl()` is `crawl --once`: it takes the outlets' leases, starts an engine, hands it one poll per
 outlet, waits for every result (at most `crawler.cycle_timeout`), and stops the engine. The daemon
-keeps one engine for its whole life instead (monitor/daemon.py); both finish each poll with
-`finish_poll`: the crawl_runs row when the engine could not write it, the outlet's health, and the
+keeps one engine for its whole life instead (monitor/daemon.py); both finish polls with
+`finish_polls`: the crawl_runs row when the engine could not write it, the outlet's health, and the
 lease given back — in one short transaction.
 """
 from __future__ import annotations
@@ -61,14 +61,8 @@ def new_poll(outlet: Outlet, cycle_id: str, timeout: dt.timedelta) -> Poll:
     return Poll(poll_id=uuid.uuid4().hex, cycle_id=cycle_id, outlet=outlet, timeout=timeout.total_seconds())
 
 
-def take_lease(db: Database, outlet: str, holder: Holder) -> LeaseInfo | None:
-    """None when this holder now holds the outlet's lease, else who holds it."""
-    with db.session() as session:
-        return lease_in(session, outlet, holder, dt.datetime.now(dt.timezone.utc))
-
-
 def lease_in(session: Session, outlet: str, holder: Holder, now: dt.datetime) -> LeaseInfo | None:
-    """take_lease inside the caller's transaction."""
+    """None when this holder now holds the outlet's lease (taken in the caller's transaction), else who holds it."""
     if acquire_lease(session, outlet, holder, now):
         return None
     return lease_of(session, outlet) or LeaseInfo(outlet, "?", 0, "?", now, now)
@@ -79,18 +73,30 @@ def finish_poll(
     backoff_max: dt.timedelta, judge: bool = True,
 ) -> OutletResult:
     """Record what the engine could not (worker_failed), update health (unless `judge` is False), release the lease."""
-    outcome = OutletResult(outlet.name, result.finish_reason, dict(result.stats), list(result.errors))
+    return finish_polls(db, [(outlet, result)], cycle_id, started_at, holder, backoff_max, judge)[0]
+
+
+def finish_polls(
+    db: Database, polls: list[tuple[Outlet, Result]], cycle_id: str, started_at: dt.datetime, holder: Holder,
+    backoff_max: dt.timedelta, judge: bool = True,
+) -> list[OutletResult]:
+    """finish_poll for several polls of one cycle, in one transaction (`crawl --once` finishes all its outlets at once)."""
+    outcomes = [OutletResult(outlet.name, result.finish_reason, dict(result.stats), list(result.errors)) for outlet, result in polls]
     with db.session() as session:
-        if not result.recorded:
-            record_crawl_run(
-                session, cycle_id=cycle_id, outlet=outlet.name, started_at=started_at,
-                finished_at=dt.datetime.now(dt.timezone.utc), finish_reason=result.finish_reason,
-                stats=result.stats, errors=result.errors,
-            )
+        now = dt.datetime.now(dt.timezone.utc)
+        for (outlet, result), outcome in zip(polls, outcomes):
+            if not result.recorded:
+                record_crawl_run(
+                    session, cycle_id=cycle_id, outlet=outlet.name, started_at=started_at,
+                    finished_at=now, finish_reason=result.finish_reason, stats=result.stats, errors=result.errors,
+                )
         if judge:  # a crawl cut short by our own shutdown says nothing about the outlet
-            outcome.health = update_health(session, {outlet.name: outlet}, [outcome], started_at, backoff_max)[outlet.name]
-        release_lease(session, outlet.name, holder)
-    return outcome
+            healths = update_health(session, {outlet.name: outlet for outlet, _ in polls}, outcomes, started_at, backoff_max)
+            for outcome in outcomes:
+                outcome.health = healths[outcome.outlet]
+        for outlet, _result in polls:
+            release_lease(session, outlet.name, holder)
+    return outcomes
 
 
 def describe_lease(lease: LeaseInfo) -> str:
@@ -104,13 +110,15 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
     holder = Holder.of_this_process("crawl")
     started = dt.datetime.now(dt.timezone.utc)
     mine, busy = [], []
-    for outlet in outlets:
-        other = take_lease(db, outlet.name, holder)
-        if other is None:
-            mine.append(outlet)
-        else:
-            log.warning("outlet %s is being crawled by another process (%s); skipped", outlet.name, describe_lease(other))
-            busy.append(other)
+    with db.session() as session:  # one transaction for all the leases
+        now = dt.datetime.now(dt.timezone.utc)
+        for outlet in outlets:
+            other = lease_in(session, outlet.name, holder, now)
+            if other is None:
+                mine.append(outlet)
+            else:
+                log.warning("outlet %s is being crawled by another process (%s); skipped", outlet.name, describe_lease(other))
+                busy.append(other)
     if not mine:
         return CrawlReport(cycle_id, [], None, busy)
     results: queue.Queue[Result] = queue.Queue()
@@ -144,13 +152,11 @@ def crawl(config: Config, db: Database, outlets: list[Outlet], log_level: str = 
     while not results.empty():  # results of polls cut short by the stop
         result = results.get()
         received.setdefault(result.poll_id, result)
-    outcomes = []
-    for poll_id, outlet in by_poll.items():
-        result = received.get(poll_id) or Result(
-            poll_id=poll_id, outlet=outlet.name, finish_reason="worker_failed", recorded=False,
-            errors=[{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}],
-        )
-        outcomes.append(finish_poll(db, outlet, result, cycle_id, started, holder, settings.backoff_max, judge=not interrupted))
+    finished = [(outlet, received.get(poll_id) or Result(
+        poll_id=poll_id, outlet=outlet.name, finish_reason="worker_failed", recorded=False,
+        errors=[{"kind": "worker_failed", "url": "", "message": worker_error or "no record of the crawl"}],
+    )) for poll_id, outlet in by_poll.items()]
+    outcomes = finish_polls(db, finished, cycle_id, started, holder, settings.backoff_max, judge=not interrupted)
     if interrupted:
         raise KeyboardInterrupt
     return CrawlReport(cycle_id, sorted(outcomes, key=lambda o: o.outlet), worker_error, busy)

@@ -96,3 +96,64 @@ def test_closures_are_not_cached_so_the_cache_keeps_no_crawler_alive() -> None:
     cached = [key[1] for key in _cache]
     assert per_crawler not in cached and wrapper not in cached
     assert Component.process_request in cached  # the wrapped function itself holds nothing
+
+
+class Callbacks:
+    def yields_links(self, response: object):  # a generator without `return value`, like the spider's callbacks
+        yield response
+
+    def returns_a_value(self, response: object):
+        yield response
+        return "lost"  # Scrapy warns about this
+
+
+def test_the_generator_check_asks_scrapy_once_per_function_and_keeps_its_answer() -> None:
+    from scrapy.utils.misc import is_generator_with_return_value as scrapys_own
+
+    from crawler.signatures import _returns_value, cached_generator_check
+
+    asked: list[object] = []
+
+    def counting(callable: object) -> bool:  # noqa: A002
+        asked.append(callable)
+        return scrapys_own(callable)
+
+    check = cached_generator_check(counting)
+    first, second = Callbacks(), Callbacks()
+    assert check(first.yields_links) is False and check(second.yields_links) is False
+    assert check(first.returns_a_value) is True and check(second.returns_a_value) is True
+    assert len(asked) == 2  # one per function, not one per bound method (Scrapy's own cache missed every time)
+    assert Callbacks.yields_links in _returns_value
+
+
+def test_scrapys_deprecated_classes_still_name_their_module_without_reading_source() -> None:
+    import logging
+
+    from scrapy.utils.deprecate import create_deprecated_class
+
+    from crawler import scrapy_costs
+
+    scrapy_costs.install("WARNING")
+    logging.getLogger("scrapy").setLevel(logging.NOTSET)
+    old = create_deprecated_class("OldComponent", Component)
+    assert old.__module__ == __name__
+
+
+def test_scrapys_startup_lists_are_printed_only_when_logged(caplog) -> None:
+    import logging
+
+    import scrapy.crawler
+
+    from crawler import scrapy_costs
+
+    scrapy_costs.install("WARNING")
+    try:
+        text = scrapy.crawler.pprint.pformat({"DOWNLOAD_DELAY": 0, "BOT_NAME": "newswatch"})
+        assert str(text) == "{'BOT_NAME': 'newswatch', 'DOWNLOAD_DELAY': 0}"  # the same text, when it is asked for
+        assert not logging.getLogger("scrapy.crawler").isEnabledFor(logging.INFO)
+        scrapy_costs.install("DEBUG")  # -vv shows Scrapy's own lines again
+        with caplog.at_level(logging.DEBUG):
+            logging.getLogger("scrapy.crawler").info("Overridden settings:\n%(settings)s", {"settings": text})
+        assert "'BOT_NAME': 'newswatch'" in caplog.text
+    finally:
+        logging.getLogger("scrapy").setLevel(logging.NOTSET)
