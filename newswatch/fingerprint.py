@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
 
 NUM_PERM = 128
 BANDS, ROWS = 32, 4
@@ -53,7 +53,9 @@ class Fingerprint:
     signature: bytes
     shingles: int
 
-    def values(self) -> np.ndarray:
+    def values(self) -> Any:
+        import numpy as np  # imported here, like datasketch below: a crawl with nothing new compares no fingerprints
+
         return np.frombuffer(self.signature, dtype=np.uint64)
 
     def bands(self) -> list[int]:
@@ -68,7 +70,7 @@ class Fingerprint:
 
     def similarity(self, other: Fingerprint) -> float:
         """Estimated Jaccard similarity of the two shingle sets."""
-        return float(np.count_nonzero(self.values() == other.values())) / NUM_PERM
+        return float((self.values() == other.values()).sum()) / NUM_PERM
 
 
 def content_text(text: str) -> str:
@@ -91,7 +93,7 @@ def fingerprint(text: str) -> Fingerprint | None:
 
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
     minhash.update_batch(sorted(found))
-    return Fingerprint(signature=minhash.hashvalues.astype(np.uint64).tobytes(), shingles=len(found))
+    return Fingerprint(signature=minhash.hashvalues.astype("uint64").tobytes(), shingles=len(found))
 
 
 def from_signature(signature: bytes, shingle_count: int) -> Fingerprint:

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA_HEAD = "0006"  # the newest migration (storage/migrations/versions); test_migrations checks it against alembic's head
 READ_ONLY = "newswatch_read_only"  # execution option that marks a read-only connection
 
 
@@ -53,6 +55,8 @@ class Database:
         An up-to-date schema is checked with a read-only connection, so a command started while
         another process writes does not queue for the write lock just to find nothing to do.
         """
+        if self.schema_revisions() == {SCHEMA_HEAD}:  # the common case, answered without importing alembic
+            return
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -75,6 +79,16 @@ class Database:
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
+
+    def schema_revisions(self) -> set[str]:
+        """The migrations the database says it is at (alembic_version), read-only; empty for a new database."""
+        try:
+            with self.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+                rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+                connection.rollback()
+        except DBAPIError:  # no such table yet
+            return set()
+        return set(rows)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -76,3 +76,20 @@ def test_widening_articles_language_keeps_every_row_that_refers_to_articles(data
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on after migrating
     finally:
         db.close()
+
+
+def test_the_schema_check_knows_the_newest_migration(tmp_path) -> None:
+    """Database.migrate skips alembic when the database is at SCHEMA_HEAD: that constant must be alembic's head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS, SCHEMA_HEAD
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [SCHEMA_HEAD]
+    db = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    assert db.schema_revisions() == set()  # a new file: no alembic_version yet
+    db.migrate()
+    assert db.schema_revisions() == {SCHEMA_HEAD}
+    db.close()
