@@ -6,7 +6,8 @@ Every outlet is served on 127.0.0.1 by this script; the newswatch under test run
 
     .venv/bin/python bench/engine.py --corpus DIR/extraction-dev/html        # about 12 minutes
     .venv/bin/python bench/engine.py --corpus DIR --quick                          # about 3 minutes, smaller scales
-    .venv/bin/python bench/engine.py --only idle,once-idle --repo /work/main        # another checkout
+    .venv/bin/python bench/engine.py --only idle,once-idle --repo ../other-checkout   # another checkout
+    .venv/bin/python bench/engine.py --smoke --output /tmp/smoke                  # seconds: what the test suite runs
 
 Scenarios (each prints one line of the table; all are written to bench/engine-results.json and
 BENCHMARKS.md with the machine, versions and date):
@@ -19,8 +20,13 @@ BENCHMARKS.md with the machine, versions and date):
 - pages: `crawl --once` over the corpus pages (*.html or *.html.gz, passed by path) spread over
   20 outlets; its CPU and wall time against `trafilatura.extract` alone on the same pages, timed
   in this process on one core just before.
+  A second line gives the same ratio for the crawl phase alone (from the first poll's start to
+  the last poll's end, from crawl_runs): the throughput once the command and engine have started.
 - latency: `run` with one outlet polled every 30 s; articles are added to its feed at random
   moments, and the time from each addition to its webhook is measured (p50, p95).
+- matching, memory, near-dup: bench/rules_matching.py (MB/s at 10, 100, 1,000 watches),
+  bench/rules_memory.py (the matcher's resident memory at 10, 100, 1,000 watches) and
+  bench/near_duplicates.py (lookup at 1,000 and 100,000 archived articles), run as subprocesses.
 """
 from __future__ import annotations
 
@@ -373,11 +379,15 @@ def pages_run(repo: Path, work: Path, pages: list[bytes], outlets_count: int) ->
         site.stop()
     with sqlite3.connect(work / "bench.db") as conn:
         archived = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        first, last = conn.execute("SELECT min(started_at), max(finished_at) FROM crawl_runs").fetchone()
+    phase = (dt.datetime.fromisoformat(last) - dt.datetime.fromisoformat(first)).total_seconds()
     return {
         "pages": len(pages), "outlets": outlets_count, "archived": archived,
         "trafilatura_cpu_s": round(alone, 2), "trafilatura_wall_s": round(alone_wall, 2),
+        "trafilatura_ms_per_page": round(1000 * alone / len(pages), 1),
         "crawl_cpu_s": round(cpu, 2), "crawl_wall_s": round(wall, 2),
         "cpu_ratio": round(cpu / alone, 2), "wall_speedup": round(alone_wall / wall, 2),
+        "crawl_phase_s": round(phase, 2), "crawl_phase_speedup": round(alone_wall / phase, 2),
     }
 
 
@@ -427,6 +437,16 @@ def latency(repo: Path, work: Path, articles: int, every: int) -> dict[str, Any]
 
 
 # -- report --------------------------------------------------------------------------------------
+def sub_benchmark(repo: Path, script: str, *args: str) -> Any:
+    """Run another bench/ script of the checkout under test and read the figures it writes with --json."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        done = subprocess.run([python_of(repo), str(repo / "bench" / script), *args, "--json", out.name], cwd=repo,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"bench/{script} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        return json.loads(Path(out.name).read_text(encoding="utf-8"))
+
+
 def machine() -> dict[str, Any]:
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
@@ -459,6 +479,22 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows += [(f"crawl --once, {r['pages']} new pages / {r['outlets']} outlets: CPU vs trafilatura.extract",
                   f"{r['crawl_cpu_s']} s vs {r['trafilatura_cpu_s']} s = {r['cpu_ratio']}×", TARGETS["pages_cpu_ratio"]),
                  ("  wall throughput vs trafilatura on one core", f"{r['trafilatura_wall_s']} s / {r['crawl_wall_s']} s wall = {r['wall_speedup']}×", TARGETS["pages_wall_speedup"])]
+    if "pages" in results:
+        r = results["pages"]
+        rows.append(("  crawl phase only (first poll's start → last poll's end), against the same",
+                     f"{r['trafilatura_wall_s']} s / {r['crawl_phase_s']} s = {r['crawl_phase_speedup']}×", "(no target: start-up left out)"))
+    if "matching" in results:
+        rates = results["matching"]["mb_per_s"]["same hits"]
+        rows.append(("matching, one core: MB/s of article text at " + " / ".join(f"{int(k):,}" for k in rates) + " watches",
+                     " / ".join(f"{v:.2f}" for v in rates.values()) + " MB/s", "1,000 within 2× of 10"))
+    if "memory" in results:
+        mem = results["memory"]
+        rows.append(("matcher memory (RSS after build − before) at " + " / ".join(f"{int(k):,}" for k in mem) + " watches",
+                     " / ".join(f"{v['after_mb'] - v['before_mb']:.0f}" for v in mem.values()) + " MB", "(reported)"))
+    if "near_dup" in results:
+        for size, r in results["near_dup"].get("sqlite", {}).items():
+            rows.append((f"near-duplicate lookup, {int(size):,} archived articles (SQLite)",
+                         f"p50 {r['lookup_ms_median']:.2f} ms, p95 {r['lookup_ms_p95']:.2f} ms; copies found {r['copies_found']}", "(reported)"))
     if "latency" in results:
         r = results["latency"]
         rows.append((f"alert latency, feed polled every {r['every_s']} s ({r['alerted']}/{r['articles']} alerted)",
@@ -475,6 +511,10 @@ def render(rows: list[tuple[str, str, str]]) -> str:
 def write_report(results: dict[str, Any], command: str, out: Path) -> None:
     info = results["machine"]
     rows = render(table(results))
+    speed = ""
+    if "pages" in results:
+        speed = (f"Speed of this machine: `trafilatura.extract` took {results['pages']['trafilatura_ms_per_page']} ms per corpus page on one core "
+                 "(compare runs on other machines by it; the absolute CPU targets of issue 10 were set where it took about 20 ms).\n")
     text = f"""# Benchmarks
 
 Produced by `{command}` on {results['date']}.
@@ -482,12 +522,14 @@ Produced by `{command}` on {results['date']}.
 Machine: {info['cpu']}, {info['cores']} cores, {info['system']}; Python {info['python']};
 {', '.join(f'{k} {v}' for k, v in info['versions'].items())}. Load average at start {', '.join(f'{x:.2f}' for x in info['load_at_start'])}
 (a shared machine: other jobs ran at the same time, so figures are noisy; ratios are measured side by side in one run).
+{speed}
 
 {rows}
 
 Raw figures: `bench/engine-results.json`. What the lines mean and how they are measured: the docstring of
-`bench/engine.py` and docs/engine.md. Matching speed and near-duplicate lookup have their own
-benchmarks: `bench/rules_matching.py` and `bench/near_duplicates.py`.
+`bench/engine.py` and docs/engine.md. The matching, matcher-memory and near-duplicate lines come from
+`bench/rules_matching.py`, `bench/rules_memory.py` and `bench/near_duplicates.py`, run by `bench/engine.py`
+(each also runs alone and prints more detail).
 """
     out.write_text(text, encoding="utf-8")
 
@@ -496,12 +538,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, help="folder of .html/.html.gz article pages for the `pages` line")
     parser.add_argument("--repo", type=Path, default=ROOT, help="the newswatch checkout to measure (default: this one)")
-    parser.add_argument("--only", default="idle,once-idle,pages,latency", help="comma-separated scenarios")
+    parser.add_argument("--only", default="idle,once-idle,pages,latency,matching,memory,near-dup", help="comma-separated scenarios")
     parser.add_argument("--quick", action="store_true", help="smaller scales and shorter runs (a few minutes)")
     parser.add_argument("--repeat", type=int, default=2, help="serve each corpus page this many times (new URLs)")
     parser.add_argument("--extract-workers", type=int, help="set crawler.extract_workers (default: the config default)")
     parser.add_argument("--output", type=Path, default=ROOT, help="folder for BENCHMARKS.md and bench/engine-results.json")
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds-long run of every scenario but idle and latency at toy sizes, on generated pages (the test suite's check)")
     args = parser.parse_args()
+    if args.smoke:
+        args.quick = True
+        if args.only == parser.get_default("only"):
+            args.only = "once-idle,pages,matching,memory,near-dup"
     chosen = set(args.only.split(","))
     if args.extract_workers is not None:
         CRAWLER_EXTRA["extract_workers"] = args.extract_workers
@@ -516,15 +564,31 @@ def main() -> int:
             print("idle:", results["idle"], flush=True)
         if "once-idle" in chosen:
             (work / "once").mkdir()
-            results["once_idle"] = once_idle(args.repo, work / "once", 50 if args.quick else 200)
+            results["once_idle"] = once_idle(args.repo, work / "once", 5 if args.smoke else 50 if args.quick else 200)
             print("once-idle:", results["once_idle"], flush=True)
         if "pages" in chosen:
-            if args.corpus is None:
+            if args.corpus is None and not args.smoke:
                 parser.error("the pages scenario needs --corpus DIR (or leave it out with --only)")
             (work / "pages").mkdir()
-            pages = corpus_pages(args.corpus, 1 if args.quick else args.repeat)
-            results["pages"] = pages_run(args.repo, work / "pages", pages, 20)
+            if args.smoke:  # generated pages: a fresh clone has no corpus
+                rng = random.Random(3)
+                pages = [article_html(n, f"Smoke story {n}", rng) for n in range(8)]
+            else:
+                pages = corpus_pages(args.corpus, 1 if args.quick else args.repeat)
+            results["pages"] = pages_run(args.repo, work / "pages", pages, 4 if args.smoke else 20)
             print("pages:", results["pages"], flush=True)
+        if "matching" in chosen:
+            sizes = "10,100" if args.smoke else "10,100,1000"
+            results["matching"] = sub_benchmark(args.repo, "rules_matching.py", "--no-phrases", "--sizes", sizes,
+                                                "--mb", "0.05" if args.smoke else "1" if args.quick else "4", "--repeat", "1" if args.quick else "3")
+            print("matching:", results["matching"], flush=True)
+        if "memory" in chosen:
+            results["memory"] = sub_benchmark(args.repo, "rules_memory.py", "--sizes", "10" if args.smoke else "10,100,1000")
+            print("memory:", results["memory"], flush=True)
+        if "near-dup" in chosen:
+            results["near_dup"] = sub_benchmark(args.repo, "near_duplicates.py", "--sizes",
+                                                *(["200"] if args.smoke else ["1000"] if args.quick else ["1000", "100000"]))
+            print("near-dup:", results["near_dup"], flush=True)
         if "latency" in chosen:
             (work / "latency").mkdir()
             results["latency"] = latency(args.repo, work / "latency", 10 if args.quick else 50, 30)

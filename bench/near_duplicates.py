@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import statistics
 import sys
@@ -118,7 +119,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--postgres", metavar="URL", help="also measure on this PostgreSQL server (admin URL; a database is created and dropped)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/engine.py reads it)")
     args = parser.parse_args()
+    results: dict[str, dict[str, dict]] = {}
     print(f"{'backend':<10} {'articles':>9} {'fingerprint':>12} {'lookup p50':>11} {'lookup p95':>11} {'copies found':>13} {'false':>7} {'build':>7}")
     with tempfile.TemporaryDirectory(prefix="nw-bench-") as directory:
         for size in args.sizes:
@@ -133,6 +136,9 @@ def main() -> int:
                         _pg_drop(args.postgres, url)
                 print(f"{backend:<10} {size:>9,} {r['fingerprint_ms']:>9.2f} ms {r['lookup_ms_median']:>8.2f} ms {r['lookup_ms_p95']:>8.2f} ms "
                       f"{r['copies_found']:>13} {r['false_matches']:>7} {r['build_s']:>6.0f}s", flush=True)
+                results.setdefault(backend, {})[str(size)] = r
+    if args.json:
+        args.json.write_text(json.dumps(results), encoding="utf-8")
     return 0
 
 

@@ -106,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000,3000", help="watch counts, comma-separated")
     parser.add_argument("--trace", type=int, default=0, help="print the N lines holding the most memory (largest size)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (bench/engine.py reads it)")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # internal: measure one rule file in this process
     args = parser.parse_args()
     if args.one:
@@ -115,6 +116,7 @@ def main() -> None:
     print("Matcher build, one fresh process per size; RSS in MB (noisy: other work on the machine)")
     print(f"{'watches':>8} {'aliases':>8} {'spellings':>9} {'RSS before':>10} {'RSS after':>10} {'matcher':>8} {'peak':>6} {'build s':>8}")
     folder = tempfile.TemporaryDirectory()
+    rows: dict[str, dict] = {}
     for size in sizes:
         path = Path(folder.name) / f"rules-{size}.yaml"  # written here: the measured process only loads it
         path.write_text(yaml.safe_dump(make_rules(size), allow_unicode=True), encoding="utf-8")
@@ -128,7 +130,10 @@ def main() -> None:
         if row["top"]:
             print(f"\nwhere the memory of the {size}-watch build is (tracemalloc, by source line):")
             print("\n".join(row["top"]))
+        rows[str(size)] = {k: v for k, v in row.items() if k != "top"}
     folder.cleanup()
+    if args.json:
+        args.json.write_text(json.dumps(rows), encoding="utf-8")
 
 
 if __name__ == "__main__":
