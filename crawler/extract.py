@@ -11,6 +11,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
 
 from crawler.charset import decode_page
 from crawler.exclusion import remove_excluded
@@ -96,9 +97,36 @@ def extract_article(
         raise ExtractTimeout(f"extraction took longer than {timeout:g}s") from None
 
 
+WARM_UP_PAGE = (
+    "<html lang='en'><head><title>Harbour notice</title><link rel='canonical' href='https://example.org/news/notice.html'>"
+    "</head><body><nav><a href='/'>Home</a></nav><article><h1>Harbour notice</h1>"
+    "<p>The ferry to the island leaves at nine on Saturday.</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Pay trafilatura's lazy one-time set-up now instead of inside the first page's time bound.
+
+    A short page makes trafilatura try justext, which first reads the stoplists of every
+    language, and the metadata step loads the list of top-level domains: about 1 s of CPU
+    together on the first page a process extracts (cProfile), enough to push a worker's first
+    page past a tight `crawler.extract_timeout`. The extraction workers' fork server does it once
+    before forking them (crawler/extract_pool.py).
+    """
+    try:
+        extract_article(WARM_UP_PAGE.encode(), "https://example.org/news/notice.html", "text/html; charset=utf-8")
+    except NotAnArticle:
+        pass
+
+
 def _extract(body: bytes, url: str, content_type: str | None, exclude: tuple[str, ...], via: str) -> ExtractedArticle:
     html = decode_html(body, content_type)
-    tree = _parse(html)
+    tree = load_html(html)  # parsed once, as trafilatura parses (comments and processing instructions dropped)
+    handed: str | lxml.html.HtmlElement = html
+    if tree is None:  # trafilatura's parser refuses it (a fragment, say): ours still reads signals and fallbacks
+        tree = _parse(html)
+    else:
+        handed = tree  # trafilatura works on a copy of it, so the fallbacks below still read the whole page
     signals = read_signals(tree)
     reason = not_an_article(signals, via)
     if reason:
@@ -106,10 +134,10 @@ def _extract(body: bytes, url: str, content_type: str | None, exclude: tuple[str
     published, language, canonical = _published(tree), _language(tree), _canonical(tree, url)
     by_outlet = remove_excluded(tree, exclude, defaults=False) if tree is not None else 0
     by_default = remove_excluded(tree) if tree is not None else 0
-    if by_outlet or by_default:
-        html = lxml.html.tostring(tree, encoding="unicode")
+    if (by_outlet or by_default) and handed is html:
+        handed = lxml.html.tostring(tree, encoding="unicode")
     doc = trafilatura.bare_extraction(
-        html,
+        handed,
         url=url,
         include_comments=False,
         include_tables=True,

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
-from crawler.extract import ExtractedArticle, ExtractTimeout, NotAnArticle, extract_article
+from crawler.extract import ExtractedArticle, ExtractTimeout, NotAnArticle, extract_article, warm_up
 from crawler.lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ def _alive(pid: int) -> bool:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a fork server that imported crawler.extract once, instead of each importing it afresh.
+    """Workers forked from a fork server that imported crawler.extract and warmed trafilatura up once, instead of each
+    importing it afresh and paying trafilatura's first-page set-up inside its first page's time bound.
 
     Never a plain fork of the engine: it runs a reactor and threads. Where there is no fork server
     (not POSIX), spawn.
@@ -69,7 +70,7 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.extract"])
+    context.set_forkserver_preload(["crawler.extract_warm"])  # crawler.extract imported and trafilatura warmed up
     return context
 
 
@@ -85,6 +86,8 @@ class ExtractPool:
 
     def __init__(self, workers: int, grace: float = GRACE_SECONDS) -> None:
         self.workers = workers
+        if workers == 0:  # extraction in this process: its first page must not pay trafilatura's set-up either
+            warm_up()
         self.grace = grace
         self._pool: ProcessPoolExecutor | None = None
         self._generation = 0  # counts rebuilds: a page tells its own pool's failure from an earlier one
