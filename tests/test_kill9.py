@@ -145,12 +145,14 @@ def started(log: Path, count: int) -> bool:
 
 
 def archived(database_url: str) -> tuple[set[str], int]:
-    """Article tokens archived, and deliveries not yet sent."""
+    """Article tokens archived, and alerts not yet sent: deliveries not sent, and articles not yet matched
+    (on a slow machine matching can lag the archive; an article still to match may still make an alert)."""
     db = Database(database_url)
     try:
         with db.session() as session:
             titles = session.scalars(select(Article.title)).all()
             unsent = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != "sent"))
+            unsent += session.scalar(select(func.count()).select_from(Article).where(Article.match_pending.is_(True)))
     finally:
         db.close()
     return {f"{m.group(1)}-{m.group(2)}" for t in titles if (m := TOKEN.search(t or ""))}, unsent
