@@ -39,6 +39,15 @@ def _worker_init(engine: int) -> None:
     threading.Thread(target=_exit_with, args=(engine,), name="engine-watch", daemon=True).start()
 
 
+def _start_fork_server() -> None:
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        try:
+            multiprocessing.forkserver.ensure_running()
+        except OSError:  # the first page will try again, and report it
+            log.exception("could not start the extraction fork server")
+
+
 def _exit_with(pid: int) -> None:
     try:
         watch = os.pidfd_open(pid)
@@ -92,6 +101,7 @@ class ExtractPool:
         self._pool: ProcessPoolExecutor | None = None
         self._generation = 0  # counts rebuilds: a page tells its own pool's failure from an earlier one
         self._slots: asyncio.Semaphore | None = None
+        self._preparing = False
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -100,6 +110,17 @@ class ExtractPool:
                 max_tasks_per_child=MAX_TASKS_PER_WORKER,
             )
         return self._pool
+
+    def prepare(self) -> None:
+        """Start the fork server now, in the background: pages are on their way (the spider found new articles).
+
+        It imports trafilatura and warms it up (about a second) while those pages download,
+        instead of after the first one has arrived.
+        """
+        if self.workers == 0 or self._pool is not None or self._preparing:
+            return
+        self._preparing = True
+        threading.Thread(target=_start_fork_server, name="extract-fork-server", daemon=True).start()
 
     def worker_pids(self) -> list[int]:
         pool = self._pool
@@ -125,7 +146,10 @@ class ExtractPool:
             while True:
                 generation = self._generation
                 try:
-                    future = self._executor().submit(call)
+                    if len(self.worker_pids()) < self.workers:  # a worker to start: that waits for the fork server, never on the reactor
+                        future = await asyncio.to_thread(self._executor().submit, call)
+                    else:
+                        future = self._executor().submit(call)
                 except BrokenProcessPool:  # a worker died between pages: start afresh (at most twice, as below)
                     self._rebuild(generation)
                     deaths += 1

@@ -232,6 +232,7 @@ def test_a_second_crawler_skips_an_outlet_being_crawled(tmp_path: Path, farm: Fa
         assert second.returncode == 0, second.stderr
         assert f"slow             skipped: being crawled by another process (pid {daemon.pid} on" in second.stdout
         assert "outlet slow is being crawled by another process" in second.stderr
+        assert wait_for(lambda: farm.feed_requests.get("slow", 0) >= 1, 30)  # the daemon's own request (its engine may still be starting)
         assert farm.feed_requests["slow"] == 1  # the second process sent nothing
         assert wait_for(lambda: leases() == [], 30)  # released when the daemon's crawl finished
     finally:

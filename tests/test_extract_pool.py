@@ -57,3 +57,39 @@ def test_pages_in_a_worker_that_is_killed_from_outside_are_extracted_again() -> 
         assert pool._generation == 1  # the pool was rebuilt once, not once per page
     finally:
         pool.close()
+
+
+def test_prepare_starts_the_fork_server_before_any_page_and_the_first_page_does_not_block_the_loop() -> None:
+    import multiprocessing.forkserver
+
+    multiprocessing.forkserver._forkserver._stop()  # a cold start, as in a new engine (earlier tests left one running)
+    pool = ExtractPool(1)
+
+    async def run() -> tuple[str, float]:
+        pool.prepare()  # what the spider does when it finds new articles
+        deadline = time.monotonic() + 30
+        while getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None) is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert pool.worker_pids() == []  # the server only: workers are forked when pages come
+        longest, last = 0.0, time.monotonic()
+
+        async def tick() -> None:
+            nonlocal longest, last
+            while True:
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                longest, last = max(longest, now - last), now
+
+        ticker = asyncio.ensure_future(tick())
+        article = await pool.extract(page(1), "http://127.0.0.1/a/1", "text/html", 30)
+        ticker.cancel()
+        return article.title, longest
+
+    try:
+        title, longest = asyncio.run(run())
+    finally:
+        pool.close()
+    assert title == "Ferry delayed, story 1"
+    # the fork server was still importing trafilatura when the page came: the first worker's start
+    # waited for it in a thread, and the loop (the engine's reactor) kept turning meanwhile
+    assert longest < 0.25, f"the event loop stood still for {longest:.2f}s"

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import DiscoveryError, SitemapLinks, feed_links, page_links, sitemap_links
 from crawler.errors import BlockedTarget, failure_details, failure_kind, failure_url
+from crawler.extract_pool import current_pool
 from crawler.items import FetchedPage
 from crawler.linkfilter import LinkFilter
 from crawler.outlets import Outlet
@@ -202,6 +203,7 @@ class OutletSpider(scrapy.Spider):
                 continue
             self._queued += 1
             self._pending[index_url] += 1
+            current_pool().prepare()  # the extraction workers start while the pages download
             yield scrapy.Request(
                 url, callback=self.parse_article, errback=self.on_error,
                 meta={"role": "article", "discovered_url": link, "via": via, "index_url": index_url},
