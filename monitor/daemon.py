@@ -260,7 +260,11 @@ class Daemon:
                 log.exception("matching failed; pending articles stay pending")
 
     def _deliver_soon(self) -> None:
-        """New alerts are sent now rather than at the next `delivery.every` (on the delivery thread, as always)."""
+        """New alerts are sent now rather than at the next `delivery.every` (on the delivery thread, as always).
+
+        When a pass is already running (it may have read the outbox before these alerts were
+        written), one more pass is queued behind it; it never runs beside it.
+        """
         scheduler = self.scheduler
         if scheduler is not None and scheduler.running:
             try:
@@ -270,7 +274,7 @@ class Daemon:
 
     def deliver(self) -> None:
         """One pass of the delivery worker (its own thread; never runs twice at once)."""
-        if not self._delivering.acquire(blocking=False):
+        if self.stopping.is_set() or not self._delivering.acquire(blocking=False):
             return
         try:
             settings = self.config.settings
@@ -358,9 +362,9 @@ def build_scheduler(daemon: Daemon) -> BlockingScheduler:
     for outlet in outlets:
         add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(outlet.name, outlet.every, len(outlets)))
     every = daemon.config.settings.delivery.every.total_seconds()
-    scheduler.add_job(
+    scheduler.add_job(  # max_instances 2 on a one-thread executor: new alerts during a pass queue one more pass
         daemon.deliver, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), id="deliveries",
-        executor="delivery", next_run_time=now, misfire_grace_time=max(1, int(every)),
+        executor="delivery", next_run_time=now, misfire_grace_time=max(1, int(every)), max_instances=2,
     )
     scheduler.add_job(
         daemon.rules.current, IntervalTrigger(seconds=RULES_POLL.total_seconds(), timezone=dt.timezone.utc),

@@ -8,7 +8,8 @@ from monitor.sites import LoopbackServer
 
 
 class FlakyReceiver(LoopbackServer):
-    """mode "ok": 200 and the body is kept; "status": answers `status`; "hang": reads the request, never answers."""
+    """mode "ok": 200 and the body is kept; "status": answers `status`; "hang": reads the request, never answers;
+    "slow": answers 200 only once `release` is set."""
 
     def __init__(self, port: int = 0) -> None:
         self.mode = "ok"
@@ -31,6 +32,9 @@ class FlakyReceiver(LoopbackServer):
                     receiver.release.wait(60)
                     self.close_connection = True
                     return
+                if receiver.mode == "slow":  # like "hang", but once released it answers 200 and keeps the body
+                    receiver.arrived.set()
+                    receiver.release.wait(60)
                 if receiver.mode == "status":
                     self.send_response(receiver.status)
                 else:

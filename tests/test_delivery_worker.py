@@ -68,3 +68,54 @@ def test_a_hanging_channel_does_not_block_matching(tmp_path) -> None:
         receiver.stop()
         worker.join(30)
         daemon.db.close()
+
+
+def test_alerts_made_during_a_delivery_pass_go_out_right_after_it_not_at_the_next_interval(tmp_path) -> None:
+    """The scheduler's own delivery job: a wake-up while a pass runs queues one more pass (it was dropped:
+    "maximum number of running instances reached", and the new alerts waited for `delivery.every`)."""
+    from monitor.daemon import build_scheduler
+
+    receiver = FlakyReceiver().start()
+    receiver.mode = "slow"
+    database = f"sqlite:///{tmp_path / 'a.db'}"
+    path = write_config(tmp_path, database, {}, {"desk": {"url": receiver.url, "timeout": "30s"}}, settings={"delivery": {"every": "1h"}})
+    daemon = Daemon(load_config(path), Database(database))
+    daemon.db.migrate()
+    scheduler = daemon.scheduler = build_scheduler(daemon)
+    runner = threading.Thread(target=scheduler.start, daemon=True)
+    try:
+        runner.start()
+        archive(daemon.db, page("wire", "/raid", RAID))
+        daemon.match()  # wakes the delivery job: its pass waits in the first send
+        assert receiver.arrived.wait(20)
+        first = deliveries(daemon.db)
+        archive(daemon.db, page("wire", "/statement", STATEMENT))
+        daemon.match()  # new alerts while the pass is still in its send
+        made = deliveries(daemon.db)
+        assert made > first
+        receiver.release.set()  # the send is answered: the pass ends
+        deadline = time.monotonic() + 20
+        while len(receiver.received) < made and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(receiver.received) == made, "the alerts made during the pass waited for the next interval (1 h)"
+    finally:
+        daemon.stopping.set()
+        receiver.release.set()
+        scheduler.shutdown(wait=False)
+        receiver.stop()
+        daemon.db.close()
+
+
+STATEMENT = (
+    "Ilya Ponomarev told reporters in Kyiv on Friday that the volunteer units would publish their own list "
+    "of the villages they had passed through, and that no civilians had been held. "
+    "He declined to say how many fighters had taken part, or whether another crossing was planned, "
+    "and said that questions about weapons should go to the units themselves."
+)
+
+
+def deliveries(db: Database) -> int:
+    from storage.models import Delivery
+
+    with db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Delivery))
