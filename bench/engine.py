@@ -208,6 +208,16 @@ def latency(repo: Path, work: Path, articles: int, every: int) -> dict[str, Any]
             "p50_s": round(statistics.median(waits), 1), "p95_s": round(waits[min(len(waits) - 1, int(0.95 * len(waits)))], 1)}
 
 
+def shown_command(argv: list[str], corpus: Path | None) -> str:
+    """The command as BENCHMARKS.md shows it: the corpus folder, which lies outside the project, as DIR/<its last two parts>."""
+    shown = ["python", "bench/engine.py"]
+    for arg in argv:
+        if corpus is not None and arg in (str(corpus), f"--corpus={corpus}"):
+            arg = arg.replace(str(corpus), f"DIR/{corpus.parent.name}/{corpus.name}")
+        shown.append(arg)
+    return " ".join(shown)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, help="folder of .html/.html.gz article pages for the `pages` line")
@@ -275,7 +285,8 @@ def main() -> int:
         print(f"{a:<{width}}  {b:<32}  target {c}")
     (args.output / "bench").mkdir(exist_ok=True)
     (args.output / "bench" / "engine-results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    write_report(results, "python bench/engine.py " + " ".join(sys.argv[1:]), args.output / "BENCHMARKS.md")
+    write_report(results, shown_command(sys.argv[1:], args.corpus), args.output / "BENCHMARKS.md",
+                 " (DIR: where the benchmark pages lie, outside the project)" if args.corpus else "")
     return 0
 
 
