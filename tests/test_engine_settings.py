@@ -148,12 +148,12 @@ def test_scrapys_startup_lists_are_printed_only_when_logged(caplog) -> None:
 
     scrapy_costs.install("WARNING")
     try:
-        text = scrapy.crawler.pprint.pformat({"DOWNLOAD_DELAY": 0, "BOT_NAME": "newswatch"})
-        assert str(text) == "{'BOT_NAME': 'newswatch', 'DOWNLOAD_DELAY': 0}"  # the same text, when it is asked for
+        text = scrapy.crawler.pprint.pformat({"DOWNLOAD_DELAY": 0, "USER_AGENT": "lazy-print-check"})
+        assert str(text) == "{'DOWNLOAD_DELAY': 0, 'USER_AGENT': 'lazy-print-check'}"  # the same text, when it is asked for
         assert not logging.getLogger("scrapy.crawler").isEnabledFor(logging.INFO)
         scrapy_costs.install("DEBUG")  # -vv shows Scrapy's own lines again
         with caplog.at_level(logging.DEBUG):
             logging.getLogger("scrapy.crawler").info("Overridden settings:\n%(settings)s", {"settings": text})
-        assert "'BOT_NAME': 'newswatch'" in caplog.text
+        assert "'USER_AGENT': 'lazy-print-check'" in caplog.text  # (not a word another test registers as a secret to mask)
     finally:
         logging.getLogger("scrapy").setLevel(logging.NOTSET)
