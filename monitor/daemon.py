@@ -5,7 +5,8 @@ scheduler's job for an outlet only checks backoff, takes the outlet's lease and 
 so it takes milliseconds. A poll that falls due while the outlet is still being crawled is dropped
 (coalesced), never queued. Results are finished on their own thread; matching runs on another,
 one pass at a time, whenever a crawl archived something. The rule-file check, delivery and
-polling each have their own executor, so none waits behind another.
+polling each have their own executor, so none waits behind another (the jobs: monitor/schedule.py;
+the watch rules kept current: monitor/live_rules.py).
 """
 from __future__ import annotations
 
@@ -14,95 +15,36 @@ import logging
 import os
 import signal
 import threading
+import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor as Pool
 from dataclasses import dataclass
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.outlets import Outlet
 from crawler.protocol import Poll, Result
 from monitor.config import Config, load_config
-from monitor.config_change import ConfigChange, config_change
+from monitor.config_change import config_change
 from monitor.crawl import OutletResult, describe_lease, engine_start, finish_poll, lease_in, new_poll
-from monitor.delivery import deliver_due, send, url_for_send
-from monitor.engine_client import CrawlEngine
+from monitor.delivery import deliver_due
+from monitor.engine_client import DEAD_AFTER_SECONDS, CrawlEngine
+from monitor.live_rules import LiveRules
 from monitor.matching import match_pending
-from monitor.metrics import RULE_RELOADS
 from monitor.operations import Operations, tell_admins
-from monitor.pacing import first_poll_delay
-from monitor.render import Message
-from monitor.retention import RETENTION_EVERY, retention_job
+from monitor.schedule import apply_schedule, build_scheduler, start_first_polls
 from newswatch.secrets import SECRETS_ENV
 from newswatch.yamlsource import ConfigError
-from rules.matcher import Matcher
-from rules.ruleset import rules_fingerprint
 from storage.crawlstate import outlet_states
 from storage.daemon_lock import AlreadyRunning, DaemonLock
 from storage.db import Database
-from storage.leases import LEASE_TTL, Holder, release_lease, renew_leases
+from storage.leases import Holder, release_lease, renew_leases
 
 log = logging.getLogger(__name__)
-RULES_POLL = dt.timedelta(seconds=2)  # how often the rule files are checked for edits
-MATCH_EVERY = dt.timedelta(minutes=1)  # pending articles are matched at least this often (also after each crawl that archived)
 ARCHIVED = ("newswatch/articles_new", "newswatch/articles_revised", "newswatch/articles_removed")
 EXIT_ALREADY_RUNNING = 3
 STOP_GRACE = dt.timedelta(seconds=5)  # after the stop steps, how long a send in flight may hold up the exit
-
-
-class LiveRules:
-    """The current matcher. The rule files are checked every few seconds (and before each use); an edit
-    takes effect at once, a broken edit keeps the last good rules and is reported to the log and to
-    the config's `admin` channels, once per broken version of the files."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        rules = config.load_rules()  # broken rules at start-up are a config error: refuse to start
-        self.fingerprint = rules.fingerprint
-        self.matcher = Matcher(rules)
-        self.reported: str | None = None  # fingerprint of the broken files already reported
-        self._lock = threading.Lock()
-
-    def current(self) -> Matcher:
-        with self._lock:
-            was_broken = self.reported is not None
-            matcher, errors = self._refresh()
-            fixed = was_broken and self.reported is None
-        if errors:  # outside the lock: a slow admin channel must not hold up matching
-            self._tell_admins(errors)
-        if fixed:
-            log.warning("rule files are fixed; the current rules are in use")
-            tell_admins(self.config, "newswatch: rule files are fixed", "The watch rules load again; newswatch uses the current rule files.")
-        return matcher
-
-    def _refresh(self) -> tuple[Matcher, str | None]:
-        """The matcher to use, and the errors of a broken edit not reported before."""
-        fingerprint = rules_fingerprint(self.config.settings.rules, self.config.base_dir)
-        if fingerprint == self.fingerprint:  # unchanged, or changed back to the good version
-            self.reported = None
-            return self.matcher, None
-        if fingerprint == self.reported:
-            return self.matcher, None
-        try:
-            rules = self.config.load_rules()
-        except ConfigError as exc:
-            self.reported = fingerprint
-            log.error("rule files have errors; keeping the last good rules:\n%s", exc)
-            return self.matcher, str(exc)
-        self.fingerprint, self.matcher, self.reported = rules.fingerprint, Matcher(rules), None
-        RULE_RELOADS.inc()
-        log.warning("rules reloaded: %d watch(es) from %d file(s)", len(rules.watches), len(rules.files))
-        return self.matcher, None
-
-    def _tell_admins(self, errors: str) -> None:
-        body = "An edit to the watch rules has errors; newswatch keeps using the last good rules until they are fixed.\n\n" + errors
-        for name in self.config.settings.admin:
-            failure = send(url_for_send(self.config.settings.channels[name], None), Message("newswatch: rule files have errors", body, "text"))
-            if failure:
-                log.warning("could not tell admin channel %s about the rule errors: %s", name, failure)
+ENGINE_READY_WAIT = DEAD_AFTER_SECONDS  # first polls wait this long at most for the engine to be ready
 
 
 @dataclass
@@ -339,53 +281,6 @@ def _cycle_id() -> str:
     return str(uuid.uuid4())
 
 
-def build_scheduler(daemon: Daemon) -> BlockingScheduler:
-    """Jobs and executors. Outlet jobs take milliseconds (they hand a poll over), so two threads serve them all.
-
-    misfire_grace_time: a poll up to one interval late still runs; coalesce: several missed runs
-    make one. Delivery, the rule-file check and retention have their own threads; lease renewal
-    and match requests share the default one (both take milliseconds).
-    """
-    scheduler = BlockingScheduler(
-        timezone=dt.timezone.utc,
-        executors={
-            "default": ThreadPoolExecutor(max_workers=1),
-            "polls": ThreadPoolExecutor(max_workers=2),
-            "rules": ThreadPoolExecutor(max_workers=1),
-            "delivery": ThreadPoolExecutor(max_workers=1),
-            "retention": ThreadPoolExecutor(max_workers=1),  # a long pruning pass never holds up lease renewal
-        },
-        job_defaults={"coalesce": True, "max_instances": 1},
-    )
-    now = dt.datetime.now(dt.timezone.utc)
-    outlets = daemon.config.settings.outlets
-    for outlet in outlets:
-        add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(outlet.name, outlet.every, len(outlets)))
-    every = daemon.config.settings.delivery.every.total_seconds()
-    scheduler.add_job(  # max_instances 2 on a one-thread executor: new alerts during a pass queue one more pass
-        daemon.deliver, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), id="deliveries",
-        executor="delivery", next_run_time=now, misfire_grace_time=max(1, int(every)), max_instances=2,
-    )
-    scheduler.add_job(
-        daemon.rules.current, IntervalTrigger(seconds=RULES_POLL.total_seconds(), timezone=dt.timezone.utc),
-        id="rules", executor="rules", misfire_grace_time=int(RULES_POLL.total_seconds()),
-    )
-    scheduler.add_job(
-        daemon.renew_leases, IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 4, timezone=dt.timezone.utc),
-        id="leases", misfire_grace_time=int(LEASE_TTL.total_seconds() / 4),
-    )
-    scheduler.add_job(
-        daemon.request_match, IntervalTrigger(seconds=MATCH_EVERY.total_seconds(), timezone=dt.timezone.utc),
-        id="matching", misfire_grace_time=int(MATCH_EVERY.total_seconds()),
-    )
-    scheduler.add_job(
-        retention_job, IntervalTrigger(seconds=RETENTION_EVERY.total_seconds(), timezone=dt.timezone.utc), id="retention",
-        executor="retention", args=[daemon.config.settings.archive.keep_raw, daemon.db], next_run_time=now, misfire_grace_time=int(RETENTION_EVERY.total_seconds()),
-    )
-    daemon.scheduler = scheduler
-    return scheduler
-
-
 def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING", lock: DaemonLock | None = None) -> int:
     daemon = Daemon(config, db, crawler_log_level)
     scheduler = build_scheduler(daemon)
@@ -411,7 +306,8 @@ def run_daemon(config: Config, db: Database, crawler_log_level: str = "WARNING",
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, reload)
     log.warning("newswatch daemon started: %d outlet(s)", len(config.settings.outlets))
-    daemon._engine()  # start the engine now: its imports overlap the wait for the first polls
+    daemon._engine()  # start the engine now; the first polls are spread from when it is ready
+    threading.Thread(target=_first_polls_when_ready, args=[daemon, scheduler], name="first-polls", daemon=True).start()
     try:
         scheduler.start()
     finally:
@@ -441,34 +337,23 @@ def _exit_if_held_up(grace: dt.timedelta) -> None:
     timer.start()
 
 
-def add_outlet_job(daemon: Daemon, scheduler: BaseScheduler, outlet: Outlet, first: dt.datetime) -> None:
-    every = outlet.every.total_seconds()
-    scheduler.add_job(
-        daemon.crawl_outlet, IntervalTrigger(seconds=every, timezone=dt.timezone.utc), args=[outlet.name],
-        id=f"outlet:{outlet.name}", executor="polls", misfire_grace_time=max(1, int(every)), next_run_time=first,
-    )
-
-
-def apply_schedule(daemon: Daemon, scheduler: BaseScheduler, old: Config, new: Config, change: ConfigChange) -> None:
-    """The scheduler's jobs after a reload: outlet jobs added, removed or rescheduled; delivery and retention."""
-    now = dt.datetime.now(dt.timezone.utc)
-    for name in change.removed:
-        scheduler.remove_job(f"outlet:{name}")
-    for name in change.added:
-        outlet = new.outlet(name)
-        assert outlet is not None
-        add_outlet_job(daemon, scheduler, outlet, now + first_poll_delay(name, outlet.every, len(change.added)))
-    for name in change.changed:
-        before, after = old.outlet(name), new.outlet(name)
-        assert before is not None and after is not None
-        if before.every != after.every:  # other changes are read at the next poll
-            every = after.every.total_seconds()
-            scheduler.reschedule_job(f"outlet:{name}", trigger=IntervalTrigger(seconds=every, timezone=dt.timezone.utc))
-            scheduler.modify_job(f"outlet:{name}", misfire_grace_time=max(1, int(every)))
-    if old.settings.delivery.every != new.settings.delivery.every:
-        every = new.settings.delivery.every.total_seconds()
-        scheduler.reschedule_job("deliveries", trigger=IntervalTrigger(seconds=every, timezone=dt.timezone.utc))
-    scheduler.modify_job("retention", args=[new.settings.archive.keep_raw, daemon.db])
+def _first_polls_when_ready(daemon: Daemon, scheduler: BaseScheduler) -> None:
+    """Start the outlet jobs once the engine is ready (or after ENGINE_READY_WAIT, when it cannot start:
+    the polls then fail and are recorded as usual). Delivery and the rule-file check do not wait."""
+    began = time.monotonic()
+    engine = daemon.engine  # started by run_daemon; None once the daemon stops
+    ready = engine is not None and engine.wait_ready(ENGINE_READY_WAIT)
+    while not scheduler.running:  # its pending jobs are moved into its job store in start()
+        if daemon.stopping.wait(0.05):
+            return
+    if daemon.stopping.is_set():
+        return
+    waited = time.monotonic() - began
+    if ready:
+        log.info("crawl engine ready after %.1fs; first polls spread from now", waited)
+    else:
+        log.warning("crawl engine not ready after %.0fs; polling anyway", waited)
+    start_first_polls(scheduler, daemon.config, dt.datetime.now(dt.timezone.utc))
 
 
 def _logged_reload(daemon: Daemon) -> None:

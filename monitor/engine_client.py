@@ -183,6 +183,18 @@ class CrawlEngine:
         log.info("crawl engine started (pid %d)", engine.pid)
         return engine
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until the current engine has said Ready (True), for `timeout` seconds at most, or until a stop."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0 and not self._stopping.is_set():
+            with self._lock:
+                current = self.current
+            if current is None:
+                return False
+            if current.ready.wait(min(left, 0.5)):
+                return True
+        return False
+
     @property
     def pids(self) -> list[int]:
         with self._lock:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import load_config
-from monitor.daemon import Daemon, build_scheduler
+from monitor.daemon import Daemon
+from monitor.schedule import build_scheduler
 from newswatch.yamlsource import ConfigError
 from tests.helpers import write_config
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from crawler.extract import text_hash
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.daemon import Daemon, build_scheduler
+from monitor.daemon import Daemon
+from monitor.schedule import build_scheduler
 from monitor.retention import retention_job
 from newswatch.textdiff import diff_lines
 from newswatch.yamlsource import ConfigError

@@ -12,7 +12,8 @@ from crawler.schedule import backoff_delay, index_request_headers, next_revisit
 from monitor.cli import main
 from monitor.config import load_config
 from monitor.crawl import OutletResult
-from monitor.daemon import Daemon, build_scheduler
+from monitor.daemon import Daemon
+from monitor.schedule import build_scheduler
 from monitor.health import Health, crawl_failed, next_health, record_health
 from monitor.sites import SiteServer
 from storage.crawlstate import outlet_state

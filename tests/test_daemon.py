@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from monitor.config import load_config
-from monitor.daemon import LiveRules
+from monitor.live_rules import LiveRules
 from tests.helpers import write_config
 
 

@@ -73,7 +73,7 @@ def test_a_hanging_channel_does_not_block_matching(tmp_path) -> None:
 def test_alerts_made_during_a_delivery_pass_go_out_right_after_it_not_at_the_next_interval(tmp_path) -> None:
     """The scheduler's own delivery job: a wake-up while a pass runs queues one more pass (it was dropped:
     "maximum number of running instances reached", and the new alerts waited for `delivery.every`)."""
-    from monitor.daemon import build_scheduler
+    from monitor.schedule import build_scheduler
 
     receiver = FlakyReceiver().start()
     receiver.mode = "slow"

@@ -114,7 +114,11 @@ def test_many_outlets_are_polled_on_schedule_without_overlap(tmp_path: Path, far
     assert daemon.returncode == 0
     by_outlet = runs(database_url)
     firsts = sorted(rows[0].started_at for rows in by_outlet.values())
-    assert firsts[-1] - firsts[0] > dt.timedelta(milliseconds=500)  # spread over the interval, not all at once
+    # Spread over the interval, not all at once: these 12 names' first polls fall 1.71 s apart from
+    # the first to the last (monitor.pacing), counted from when the engine is ready, however long
+    # its start took (started_at is when the engine's spider began).
+    spread = (firsts[-1] - firsts[0]).total_seconds()
+    assert spread > 1.0, f"first polls spread over only {spread:.2f} s"
     for name in names:
         rows = by_outlet[name]
         assert [r.finish_reason for r in rows[:5]] == ["finished"] * 5

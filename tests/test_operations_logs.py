@@ -11,7 +11,7 @@ import sys
 import yaml
 
 from monitor.config import load_config
-from monitor.daemon import LiveRules
+from monitor.live_rules import LiveRules
 from monitor.operations import Operations, summary_line
 from storage.db import Database
 from storage.operations import Poll
