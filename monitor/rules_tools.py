@@ -15,7 +15,7 @@ from crawler.targets import TargetPolicy, TargetRefused
 from crawler.urls import same_site
 from monitor.config import Config
 from monitor.matching import document_of, near_misses, new_alerts
-from newswatch.decisions import ALERT, FOLLOWUP, Decision, decide
+from newswatch.decisions import ALERT, FOLLOWUP, TOO_OLD, Decision, decide
 from newswatch.secrets import mask_url_credentials
 from rules.matcher import Document, Hit, Matcher
 from rules.model import FIELD_NAMES
@@ -327,10 +327,14 @@ def _replay_article(session, matcher: Matcher, article: Article, before: dict[st
             report.kept += 1
             continue
         state = session.get(WatchStory, (watch_id, story_id)) if story_id is not None and not alert.filtered else None
-        if state is not None and article.id in state.articles:
-            report.kept += 1
-            continue
         facts = story_facts(article, alert, state, [], now, max_age)
+        if facts.counted:  # the watch counted it in the story; too old is a fact of the article, shown whatever the order
+            old = decide(replace(facts, counted=False))
+            if old.reason == TOO_OLD:
+                report.not_sent.append(_line(article, watch_id, old.describe()))
+            else:
+                report.kept += 1
+            continue
         claimer = claimed.get((watch_id, story_id)) if story_id is not None and state is None and not alert.filtered else None
         if claimer is not None:
             facts = replace(facts, story_alerted=True, announced=(claimer,), last_message_at=now)

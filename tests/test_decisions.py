@@ -77,13 +77,15 @@ def article_html(title: str, published: dt.datetime, base: str, path: str) -> st
     )
 
 
-def flood_site(folder: Path, now: dt.datetime) -> None:
-    """A feed with an old article (published in 2020) and a fresh one, both about the flood."""
-    (folder / "news").mkdir(parents=True)
+def flood_site(folder: Path, now: dt.datetime, listed: tuple[str, ...] = ("old-flood", "new-flood")) -> None:
+    """A feed with an old article (published in 2020) and a fresh one, both about the flood (one story: the same text)."""
+    (folder / "news").mkdir(parents=True, exist_ok=True)
     old = dt.datetime(2020, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
     fresh = now - H
     items = []
     for slug, title, published in (("old-flood", "Varnovo under water again", old), ("new-flood", "Varnovo floods after a night of rain", fresh)):
+        if slug not in listed:
+            continue
         (folder / "news" / f"{slug}.html").write_text(article_html(title, published, "{base}", f"/news/{slug}.html"), encoding="utf-8")
         items.append(f"<item><title>{title}</title><link>{{base}}/news/{slug}.html</link>"
                      f"<pubDate>{published.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>")
@@ -170,3 +172,34 @@ def test_log_alerts_list_rules_test_and_replay_agree_on_an_old_article(tmp_path:
         assert "0 alert(s) would be added, 0 removed, 1 unchanged" in replayed
         assert f"x varnovo  article {old.id} [valley] Varnovo under water again" in replayed and f"    {expected}" in replayed
         assert "+ varnovo" not in replayed
+
+
+def test_replay_shows_an_old_article_as_not_sent_when_it_joined_an_alerted_story(tmp_path: Path, webhook, capsys) -> None:
+    """The order the daemon happened to match them in (two extraction workers) must not change what replay says:
+    here the fresh article is alerted first and the old one joins its story, too old."""
+    folder = tmp_path / "site"
+    now = dt.datetime.now(dt.timezone.utc)
+    flood_site(folder, now, listed=("new-flood",))
+    with SiteServer(folder) as site:
+        config = flood_config(tmp_path, site, f"json://{webhook.netloc}/alerts")
+        assert main(["--config", str(config), "crawl", "--once"]) == 0
+        assert len(webhook.received) == 1
+        flood_site(folder, now)  # the old article turns up in the feed later
+        assert main(["--config", str(config), "crawl", "--once"]) == 0
+    db = Database(f"sqlite:///{tmp_path / 'archive.db'}")
+    try:
+        with db.reading() as session:
+            old = session.scalars(select(Article).where(Article.canonical_url.like("%old-flood%"))).one()
+            (row,) = session.scalars(select(AlertDecision)).all()
+    finally:
+        db.close()
+    expected = (f"not sent: older than max_age 3d (published 2020-03-02 09:00 UTC, "
+                f"found {old.first_seen.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC)")
+    assert (row.article_id, row.reason) == (old.id, TOO_OLD) and len(webhook.received) == 1
+    capsys.readouterr()
+    assert main(["--config", str(config), "rules", "test", str(old.id)]) == 0
+    assert f"    decision: {expected}" in capsys.readouterr().out
+    assert main(["--config", str(config), "rules", "replay", "--since", "1d"]) == 0
+    replayed = capsys.readouterr().out
+    assert "0 alert(s) would be added, 0 removed, 1 unchanged" in replayed
+    assert f"x varnovo  article {old.id} [valley] Varnovo under water again" in replayed and f"    {expected}" in replayed
