@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from crawler.extract import text_hash
 from monitor.matching import match_pending
-from monitor.rules_tools import format_replay, replay
+from monitor.rules_replay import format_replay, replay
 from rules.matcher import Matcher
 from rules.ruleset import load_rules
 from storage.archive import ArchivedPage, archive_page

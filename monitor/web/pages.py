@@ -7,9 +7,8 @@ from urllib.parse import urlencode
 
 from monitor.matching import document_of
 from monitor.outlet_table import outlet_rows
-from monitor.rules_tools import (
-    TargetError, archived_decisions, decisions_for, explained, untrusted_url_policy, url_target,
-)
+from monitor.rules_explain import archived_decisions, decisions_for, explained
+from monitor.rules_target import TargetError, untrusted_url_policy, url_target
 from monitor.web.feeds import atom_feed
 from monitor.web.request import Request, Response
 from newswatch.searchquery import QueryError, parse_query
