@@ -106,9 +106,9 @@ def _replay_article(session, matcher: Matcher, article: Article, before: dict[st
         state = session.get(WatchStory, (watch_id, story_id)) if story_id is not None and not alert.filtered else None
         facts = story_facts(article, alert, state, [], now, max_age)
         if facts.counted:  # the watch counted it in the story; too old is a fact of the article, shown whatever the order
-            old = decide(replace(facts, counted=False))
-            if old.reason == TOO_OLD:
-                report.not_sent.append(_line(article, watch_id, old.describe()))
+            alone = decide(replace(facts, counted=False))
+            if alone.reason == TOO_OLD:
+                report.not_sent.append(_line(article, watch_id, alone.describe()))
             else:
                 report.kept += 1
             continue

@@ -80,7 +80,7 @@ def start_first_polls(scheduler: BaseScheduler, config: Config, start: dt.dateti
     outlets = config.settings.outlets
     for outlet in outlets:
         job = scheduler.get_job(f"outlet:{outlet.name}")
-        if job is not None and getattr(job, "next_run_time", None) is None:
+        if job is not None and job.next_run_time is None:
             scheduler.modify_job(job.id, next_run_time=start + first_poll_delay(outlet.name, outlet.every, len(outlets)))
 
 

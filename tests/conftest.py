@@ -5,6 +5,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,17 +36,17 @@ def _postgres_available() -> str | None:
         return f"no PostgreSQL at 127.0.0.1:5432 ({type(exc).__name__})"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'archive.db'}"
-        return
+def postgres_missing() -> str | None:
+    """Why PostgreSQL cannot be used here, or None; in CI its absence fails the test."""
     reason = _postgres_available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {reason}")
-        pytest.skip(reason)
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    return reason
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A new, empty database on the local PostgreSQL server, dropped afterwards."""
     import psycopg
 
     name = f"nw_test_{uuid.uuid4().hex[:12]}"
@@ -56,6 +57,19 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.db'}"
+        return
+    reason = postgres_missing()
+    if reason:
+        pytest.skip(reason)
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
